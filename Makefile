@@ -1,0 +1,59 @@
+# The README's commands. Every target installs what it needs first, so a fresh clone needs nothing else.
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+STAMP := $(VENV)/.installed
+export AIRFLOW_HOME := $(CURDIR)/.airflow
+export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
+export AIRFLOW__CORE__LOAD_EXAMPLES := False
+
+.PHONY: help install lab test test-fast demo ui source lint format clean
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml uv.lock
+	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 or 3.12 is needed: install it, or run make PYTHON=/path/to/python3.11"; exit 1; }
+	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet "uv==0.13.9"; }
+	$(BIN)/uv sync --frozen --python $(BIN)/python
+	@touch $@
+
+install: $(STAMP)  ## create .venv from the lock file (other targets do this for you)
+
+lab: $(STAMP)  ## start the taxi source and open the workbook in JupyterLab
+	$(BIN)/workbook init
+	$(BIN)/workbook source start
+	$(BIN)/jupyter lab --notebook-dir=$(CURDIR) notebooks/00_start_here.ipynb
+
+test: $(STAMP)  ## run the whole test suite (installs first)
+	@$(BIN)/python -m workbook.browser_setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	@$(BIN)/pytest; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests: the suite is missing"; exit 1; fi; exit $$rc
+
+test-fast: $(STAMP)  ## the tests that need no Airflow run, dbt or browser
+	$(BIN)/pytest -m "not slow and not browser"
+
+demo: $(STAMP)  ## one month, the 7-run backfill, and the rerun that changes nothing
+	$(BIN)/workbook demo
+
+ui: $(STAMP)  ## the real Airflow UI, scheduler and dag-processor on http://localhost:8080
+	$(BIN)/workbook init
+	$(BIN)/workbook ui
+
+source: $(STAMP)  ## start the taxi source in the background on 127.0.0.1:8765
+	$(BIN)/workbook source start
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+clean:  ## remove the Airflow home, the warehouse and the venv
+	-$(BIN)/workbook source stop
+	rm -rf .airflow warehouse $(VENV)

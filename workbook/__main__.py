@@ -1,0 +1,3 @@
+from workbook.cli import app
+
+app(prog_name="workbook")
