@@ -27,7 +27,7 @@ lab: $(STAMP)  ## start the taxi source and open the workbook in JupyterLab
 	$(BIN)/jupyter lab --notebook-dir=$(CURDIR) notebooks/00_start_here.ipynb
 
 test: $(STAMP)  ## run the whole test suite (installs first)
-	@$(BIN)/python -m workbook.browser_setup
+	@$(BIN)/python -m workbook.system_setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	@$(BIN)/pytest; rc=$$?; \

@@ -161,6 +161,22 @@ def _load_postgres(dsn: str, schema: str, month: date, parquet: Path) -> int:
     return len(rows)
 
 
+def _pg_env(url: str) -> dict[str, str]:
+    """libpq-style variables for dbt's postgres profile, taken from a postgresql:// URL."""
+    from urllib.parse import unquote, urlsplit
+
+    parts = urlsplit(url)
+    env = {
+        "PGHOST": parts.hostname or "localhost",
+        "PGPORT": str(parts.port or 5432),
+        "PGUSER": unquote(parts.username or "postgres"),
+        "PGDATABASE": parts.path.lstrip("/") or "taxi",
+    }
+    if parts.password:
+        env["PGPASSWORD"] = unquote(parts.password)
+    return env
+
+
 def _dbt(command: str) -> None:
     """Run a dbt command in this process (a dbt subprocess costs ~4 s of start-up)."""
     from dbt.cli.main import dbtRunner
@@ -169,9 +185,11 @@ def _dbt(command: str) -> None:
     warehouse = _warehouse()
     os.environ["TAXI_SCHEMA"] = schema_for(STUDENT)
     os.environ["TAXI_WAREHOUSE"] = warehouse
-    os.environ.setdefault(
-        "TAXI_DBT_TARGET", "postgres" if warehouse.startswith("postgresql://") else "duckdb"
-    )
+    if warehouse.startswith("postgresql://"):
+        os.environ["TAXI_DBT_TARGET"] = "postgres"
+        os.environ.update(_pg_env(warehouse))
+    else:
+        os.environ["TAXI_DBT_TARGET"] = "duckdb"
     result = dbtRunner().invoke([command, "--project-dir", project, "--profiles-dir", project])
     if not result.success:
         # Failing models or tests are deterministic: a retry would fail the same way.

@@ -118,6 +118,17 @@ def source_faults(
     out.print("faults set")
 
 
+def _use_source() -> None:
+    """Point the DAGs at TAXI_SOURCE_URL if set, else at the background source (started now)."""
+    from workbook.taxi import daemon
+
+    if "TAXI_SOURCE_URL" not in os.environ:
+        try:
+            os.environ["TAXI_SOURCE_URL"] = daemon.ensure_running()
+        except daemon.SourceUnavailable as exc:
+            raise _fail(str(exc)) from None
+
+
 @app.command("init")
 def init() -> None:
     """Create the project-local Airflow home (.airflow/) and its metadata database."""
@@ -143,9 +154,8 @@ def run(
     Example: workbook run taxi_pipeline --date 2024-03-01 --log ingest_taxi_month
     """
     from workbook import runner
-    from workbook.taxi import daemon
 
-    os.environ.setdefault("TAXI_SOURCE_URL", daemon.ensure_running())
+    _use_source()
     try:
         report = runner.run_dag(dag_id, date, conf={"month": month} if month else None)
     except runner.DagNotFound as exc:
@@ -169,9 +179,8 @@ def backfill(
     Example: workbook backfill taxi_pipeline --from 2024-01 --to 2024-07
     """
     from workbook import runner
-    from workbook.taxi import daemon
 
-    os.environ.setdefault("TAXI_SOURCE_URL", daemon.ensure_running())
+    _use_source()
     try:
         reports = runner.backfill(dag_id, from_month, to_month)
     except runner.DagNotFound as exc:
@@ -195,12 +204,13 @@ def demo() -> None:
 @app.command("ui")
 def ui(port: Annotated[int, typer.Option(help="Port of the Airflow UI.")] = 8080) -> None:
     """Run the real Airflow UI, scheduler and dag-processor (`airflow standalone`) until Ctrl-C."""
-    from workbook.taxi import daemon
 
     home = airflow_env.configure()
     os.environ["AIRFLOW__API__PORT"] = str(port)
-    os.environ.setdefault("TAXI_SOURCE_URL", daemon.ensure_running())
+    _use_source()
     airflow = Path(sys.executable).with_name("airflow")
+    # standalone starts its components as `airflow ...` from PATH: make it this venv's airflow.
+    os.environ["PATH"] = f"{airflow.parent}{os.pathsep}{os.environ.get('PATH', '')}"
     err.print(
         f"Starting Airflow on http://localhost:{port} (home {home}). The admin password is printed "
         f"below and kept in {home / 'simple_auth_manager_passwords.json.generated'}. "

@@ -1,0 +1,97 @@
+"""`make ui`: the real Airflow 3 api-server, scheduler and dag-processor, no Docker."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _get_json(url: str, token: str | None = None) -> dict:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=5) as resp:
+        return json.load(resp)
+
+
+def _wait_for(probe, seconds: float):
+    deadline = time.monotonic() + seconds
+    last: Exception | None = None
+    while time.monotonic() < deadline:
+        try:
+            result = probe()
+            if result:
+                return result
+        except Exception as exc:  # noqa: BLE001 - the server is still starting
+            last = exc
+        time.sleep(1)
+    raise AssertionError(f"timed out; last error: {last}")
+
+
+def test_workbook_ui_serves_the_dags(tmp_path: Path, taxi_source) -> None:
+    port = _free_port()
+    home = tmp_path / "airflow"
+    env = {
+        **os.environ,
+        "AIRFLOW_HOME": str(home),
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
+        "TAXI_SOURCE_URL": taxi_source.base_url,
+    }
+    log = (tmp_path / "ui.log").open("wb")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "workbook", "ui", "--port", str(port)],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        health = _wait_for(lambda: _get_json(f"{base}/api/v2/monitor/health"), 120)
+        for component in ("metadatabase", "scheduler", "dag_processor"):
+            assert health[component]["status"] == "healthy", health
+        passwords = home / "simple_auth_manager_passwords.json.generated"
+        _wait_for(passwords.exists, 30)
+        user, password = next(iter(json.loads(passwords.read_text()).items()))
+        request = urllib.request.Request(
+            f"{base}/auth/token",
+            data=json.dumps({"username": user, "password": password}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=5) as resp:
+            token = json.load(resp)["access_token"]
+        dags = _wait_for(
+            lambda: (
+                {d["dag_id"] for d in _get_json(f"{base}/api/v2/dags", token)["dags"]}
+                >= {"taxi_pipeline", "hello_pipeline"}
+                and _get_json(f"{base}/api/v2/dags", token)["dags"]
+            ),
+            90,
+        )
+        assert {d["dag_id"] for d in dags} == {"taxi_pipeline", "hello_pipeline"}
+        assert all(d["is_paused"] for d in dags), "new DAGs must start paused (no surprise runs)"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
