@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from workbook import airflow_env
+from workbook.quiz.cli import app as quiz_app
 
 app = typer.Typer(
     help="Week 11 workbook: local Airflow 3, the taxi source, the reference pipeline and the quiz.",
@@ -26,6 +27,7 @@ source_app = typer.Typer(
     help="The local taxi-trip source (a stand-in for the TLC CDN).", no_args_is_help=True
 )
 app.add_typer(source_app, name="source")
+app.add_typer(quiz_app, name="quiz")
 err = Console(stderr=True)
 out = Console()
 
