@@ -31,6 +31,17 @@ def _get_json(url: str, token: str | None = None) -> dict:
         return json.load(resp)
 
 
+def _send(url: str, token: str, method: str, body: dict) -> dict:
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        method=method,
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as resp:
+        return json.load(resp)
+
+
 def _wait_for(probe, seconds: float):
     deadline = time.monotonic() + seconds
     last: Exception | None = None
@@ -88,6 +99,22 @@ def test_workbook_ui_serves_the_dags(tmp_path: Path, taxi_source) -> None:
         )
         assert {d["dag_id"] for d in dags} == {"taxi_pipeline", "hello_pipeline"}
         assert all(d["is_paused"] for d in dags), "new DAGs must start paused (no surprise runs)"
+        # A run triggered through the REST API executes under the scheduler (LocalExecutor).
+        _send(f"{base}/api/v2/dags/hello_pipeline", token, "PATCH", {"is_paused": False})
+        run = _send(
+            f"{base}/api/v2/dags/hello_pipeline/dagRuns",
+            token,
+            "POST",
+            {"logical_date": "2025-03-04T00:00:00Z", "conf": {}},
+        )
+        run_url = f"{base}/api/v2/dags/hello_pipeline/dagRuns/{run['dag_run_id']}"
+        final = _wait_for(
+            lambda: (
+                (state := _get_json(run_url, token)["state"]) in ("success", "failed") and state
+            ),
+            120,
+        )
+        assert final == "success", (tmp_path / "ui.log").read_text()[-3000:]
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:

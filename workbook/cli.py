@@ -209,6 +209,8 @@ def ui(port: Annotated[int, typer.Option(help="Port of the Airflow UI.")] = 8080
 
     home = airflow_env.configure()
     os.environ["AIRFLOW__API__PORT"] = str(port)
+    # Workers reach the api-server's execution API at this URL; its default assumes port 8080.
+    os.environ["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] = f"http://localhost:{port}/execution/"
     _use_source()
     airflow = Path(sys.executable).with_name("airflow")
     # standalone starts its components as `airflow ...` from PATH: make it this venv's airflow.
