@@ -90,7 +90,19 @@ def month_for_run(
 def _run_month() -> date:
     context = get_current_context()
     dag_run = context["dag_run"]
-    return month_for_run(dag_run.logical_date, dag_run.run_after, context["params"].get("month"))
+    try:
+        return month_for_run(
+            dag_run.logical_date, dag_run.run_after, context["params"].get("month")
+        )
+    except ValueError as err:
+        raise AirflowFailException(str(err)) from None  # a bad config never fixes itself
+
+
+def _schema() -> str:
+    try:
+        return schema_for(STUDENT)
+    except ValueError as err:
+        raise AirflowFailException(str(err)) from None  # retrying cannot fix a bad name
 
 
 def _warehouse() -> str:
@@ -183,7 +195,7 @@ def _dbt(command: str) -> None:
 
     project = os.environ.get("TAXI_DBT_PROJECT_DIR", str(PROJECT_ROOT / "include" / "taxi_dbt"))
     warehouse = _warehouse()
-    os.environ["TAXI_SCHEMA"] = schema_for(STUDENT)
+    os.environ["TAXI_SCHEMA"] = _schema()
     os.environ["TAXI_WAREHOUSE"] = warehouse
     if warehouse.startswith("postgresql://"):
         os.environ["TAXI_DBT_TARGET"] = "postgres"
@@ -212,7 +224,7 @@ def taxi_pipeline():
     def ingest_taxi_month() -> int:
         """Replace this month's partition of raw_trips with the month's file."""
         month = _run_month()
-        schema = schema_for(STUDENT)
+        schema = _schema()
         url = parquet_url_for(month, os.environ.get("TAXI_SOURCE_URL", DEFAULT_SOURCE_URL))
         warehouse = _warehouse()
         with tempfile.TemporaryDirectory() as tmp:
@@ -245,7 +257,7 @@ def taxi_pipeline():
         failed = sorted(task_id for task_id, state in upstream.items() if state != "success")
         try:
             month = f"{_run_month():%Y-%m}"
-        except ValueError:
+        except AirflowFailException:
             month = None
         record = {
             "dag_id": dag_run.dag_id,

@@ -119,6 +119,7 @@ def test_invalid_student_name_fails_with_a_clear_message(pipeline_env, monkeypat
     monkeypatch.setenv("AIRFLOW_STUDENT", "Jan-de Vries")
     report = run("2024-01")
     assert report.tasks["ingest_taxi_month"].state == "failed"
+    assert report.tasks["ingest_taxi_month"].tries == 1  # a bad name is not retried
     assert "cannot be part of a schema name" in report.log("ingest_taxi_month")
 
 
