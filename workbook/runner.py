@@ -38,6 +38,9 @@ class TaskReport:
     tries: int
     seconds: float | None
     log: str
+    # When the last try started and ended (None for tasks that never ran); for Gantt charts.
+    start: datetime | None = None
+    end: datetime | None = None
 
     @property
     def succeeded(self) -> bool:
@@ -57,8 +60,11 @@ class RunReport:
 
     @property
     def succeeded(self) -> bool:
-        """True only if every task succeeded (the DagRun's own state can hide failures)."""
-        return all(t.succeeded for t in self.tasks.values())
+        """True only if tasks ran and every one succeeded (the DagRun's state can hide failures).
+
+        A logical date before the DAG's start_date gives a run with no task instances at all.
+        """
+        return bool(self.tasks) and all(t.succeeded for t in self.tasks.values())
 
     @property
     def failed_tasks(self) -> list[str]:
@@ -77,6 +83,8 @@ class RunReport:
             + (f"  {t.seconds:.2f}s" if t.seconds is not None else "")
             for t in self.tasks.values()
         ]
+        if not self.tasks:
+            rows = ["  no task ran: is the logical date before the DAG's start_date?"]
         return "\n".join([head, *rows])
 
     def __str__(self) -> str:
@@ -111,8 +119,10 @@ def _captured_output() -> Iterator[io.StringIO]:
         saved = [os.dup(1), os.dup(2)]
         os.dup2(raw.fileno(), 1)
         os.dup2(raw.fileno(), 2)
-        # One file offset for everything, so Python prints and C-level writes stay interleaved.
-        text = open(raw.fileno(), "w", buffering=1, encoding="utf-8", closefd=False)  # noqa: SIM115
+        # Write through fd 1 (now the temp file), so Python prints and C-level writes stay
+        # interleaved, and a logger that caches this stream writes to the real stdout later
+        # instead of to a closed or reused descriptor.
+        text = open(1, "w", buffering=1, encoding="utf-8", closefd=False)  # noqa: SIM115
         # Logging handlers keep the stream they were configured with (pytest's or Jupyter's
         # stdout); point them at the capture too, or the per-task markers go missing.
         handlers = _stream_handlers()
@@ -197,13 +207,13 @@ def run_dag(
     does not wait five minutes per try; pass None to keep the DAG's value.
     """
     airflow_env.configure()
-    airflow_env.ensure_db()
     import pendulum
 
     if isinstance(logical_date, str):
         logical_date = pendulum.parse(logical_date, tz="UTC")
     started = time.perf_counter()
     with _captured_output() as out:
+        airflow_env.ensure_db()
         dag = load_dag(dag_id, dags_folder)
         if retry_delay is not None:
             for task in dag.tasks:
@@ -224,6 +234,8 @@ def run_dag(
             tries=ti.try_number or 0,
             seconds=ti.duration,
             log=task_logs.get(ti.task_id, ""),
+            start=ti.start_date,
+            end=ti.end_date,
         )
     return RunReport(
         dag_id=dag_id,

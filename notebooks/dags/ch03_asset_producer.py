@@ -1,0 +1,31 @@
+"""
+### ch03_asset_producer: announces that raw_trips has new rows
+
+Its only task declares the asset `raw_trips` as an outlet. When the task succeeds, Airflow
+records an asset event; a DAG scheduled on that asset (`ch03_asset_consumer`) is then due.
+"""
+
+from __future__ import annotations
+
+import pendulum
+from airflow.sdk import Asset, dag, task
+
+RAW_TRIPS = Asset("file://warehouse/taxi.duckdb/raw_trips")
+
+
+@dag(
+    dag_id="ch03_asset_producer",
+    schedule="@monthly",
+    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+    catchup=False,
+    tags=["week11", "ch03"],
+)
+def ch03_asset_producer():
+    @task(outlets=[RAW_TRIPS])
+    def load_raw_trips() -> str:
+        return "pretend the month's trips were loaded"
+
+    load_raw_trips()
+
+
+ch03_asset_producer()
