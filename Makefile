@@ -57,3 +57,23 @@ format: $(STAMP)
 clean:  ## remove the Airflow home, the warehouse and the venv
 	-$(BIN)/workbook source stop
 	rm -rf .airflow warehouse $(VENV)
+
+# Teacher: the nbgrader loop (docs/assignment.md). Each target is also `.venv/bin/course <step>`;
+# plain `nbgrader ...` commands work too, run from assignment/.
+JOBS ?= 2
+.PHONY: release collect grade feedback export
+
+release: $(STAMP)  ## nbgrader: build the student version (no solutions) and release it
+	$(BIN)/course release
+
+collect: $(STAMP)  ## nbgrader: collect the students' submissions from the exchange
+	$(BIN)/course collect
+
+grade: $(STAMP)  ## autograder checks + nbgrader autograde, per student (JOBS=2)
+	$(BIN)/course grade --jobs $(JOBS)
+
+feedback: $(STAMP)  ## nbgrader: feedback HTML, checked for leaks, released to students
+	$(BIN)/course feedback
+
+export: $(STAMP)  ## assignment/grades.csv: a row per student, a column per check, the tier
+	$(BIN)/course export

@@ -1,0 +1,213 @@
+"""`autograder`: the command line. It parses arguments and calls the library, nothing else.
+
+Exit codes: 0 done; 1 a public check failed (`check`) or a submission could not be graded
+(`grade`); 2 a usage or configuration problem; 130 interrupted (run `grade` again to resume).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from autograder.errors import AutograderError
+from autograder.options import GradingOptions, Isolation
+
+app = typer.Typer(
+    help="Week 11 autograder: runs taxi_pipeline submissions in sandboxes and grades them.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+err = Console(stderr=True)
+out = Console()
+
+ImportTimeout = Annotated[
+    float, typer.Option(help="Seconds the DAG file may take to import.", min=1)
+]
+RunTimeout = Annotated[float, typer.Option(help="Seconds one DAG run may take.", min=5)]
+IsolationOption = Annotated[
+    str,
+    typer.Option(help="auto | namespaces (required) | none (development only, no sandbox)."),
+]
+
+
+def _version(value: bool) -> None:
+    if value:
+        from autograder import grader_version
+
+        out.print(grader_version())
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    """Week 11 autograder."""
+
+
+def _options(isolation: str, **fields) -> GradingOptions:
+    if isolation not in ("auto", "namespaces", "none"):
+        raise AutograderError(f"--isolation must be auto, namespaces or none, not {isolation!r}.")
+    chosen: Isolation = isolation  # type: ignore[assignment]
+    return GradingOptions(isolation=chosen, **fields)
+
+
+def _fail(error: Exception, code: int = 2) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {escape(str(error))}")
+    return typer.Exit(code)
+
+
+@app.command()
+def check(
+    path: Annotated[Path, typer.Argument(help="Your submission folder (holds dags/).")],
+    import_timeout: ImportTimeout = 30.0,
+    run_timeout: RunTimeout = 180.0,
+    isolation: IsolationOption = "auto",
+) -> None:
+    """Run the public checks on your own submission and print hints.
+
+    Takes a few minutes: the DAG really runs (one month, the 7-run backfill, a rerun and a
+    manual run). Hidden checks run only when your teacher grades.
+
+    Example: autograder check ~/week11-assignment
+    """
+    from autograder.grading import grade_submission
+    from autograder.reporters.feedback import truncate
+
+    try:
+        options = _options(
+            isolation, public_only=True, import_timeout=import_timeout, run_timeout=run_timeout
+        )
+        with err.status("Running the public checks (the DAG runs for real; a few minutes)..."):
+            result = grade_submission(path, options)
+    except AutograderError as error:
+        raise _fail(error) from None
+    table = Table(title=f"{result.student}: {result.score:g} / {result.max_score:g} (public)")
+    table.add_column("")
+    table.add_column("check")
+    table.add_column("points", justify="right")
+    for item in result.checks:
+        mark = "[green]PASS[/]" if item.passed else "[red]FAIL[/]"
+        table.add_row(mark, escape(item.title), f"{item.score:g}/{item.points:g}")
+    out.print(table)
+    for item in (c for c in result.checks if not c.passed):
+        out.print(f"\n[bold]{escape(item.title)}[/] ({item.check_id})")
+        if item.message:
+            out.print(escape(item.message))
+        out.print(f"[cyan]Hint:[/] {escape(item.hint)}")
+        if item.output:
+            out.print(escape(truncate(item.output, options.output_lines)), highlight=False)
+    for warning in result.warnings:
+        err.print(f"[yellow]note:[/] {escape(warning)}")
+    out.print(f"\nTier reached (public checks only): {result.tier}")
+    if result.error or any(not c.passed for c in result.checks):
+        raise typer.Exit(1)
+
+
+@app.command()
+def grade(
+    submissions: Annotated[Path, typer.Argument(help="Folder with one sub-folder per student.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Where the gradebook goes.")],
+    jobs: Annotated[int, typer.Option(help="Submissions graded at the same time.", min=1)] = 2,
+    regrade: Annotated[
+        bool, typer.Option(help="Grade again even if a result for the same content exists.")
+    ] = False,
+    student: Annotated[
+        list[str] | None, typer.Option(help="Grade only this student (repeatable).")
+    ] = None,
+    import_timeout: ImportTimeout = 30.0,
+    run_timeout: RunTimeout = 180.0,
+    isolation: IsolationOption = "auto",
+) -> None:
+    """Grade a class: every sub-folder of SUBMISSIONS is one student.
+
+    Writes OUT/grades.csv, OUT/results/<student>.json (Gradescope format),
+    OUT/feedback/<student>.md and .html, OUT/summary.json, OUT/class_report.html and
+    OUT/pass_rates.png. Interrupted? Run the same command again: finished students are kept.
+
+    Example: autograder grade submissions/ --out gradebook/ --jobs 2
+    """
+    from autograder.grading import grade_class
+
+    try:
+        options = _options(isolation, import_timeout=import_timeout, run_timeout=run_timeout)
+    except AutograderError as error:
+        raise _fail(error) from None
+    progress = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err,
+    )
+    task = progress.add_task("grading", total=None)
+    done: list[str] = []
+
+    def on_progress(name: str, result, reused: bool) -> None:
+        if result is None:
+            progress.update(task, description=f"grading {name}")
+            return
+        done.append(name)
+        what = "kept" if reused else f"{result.score:g}/{result.max_score:g}"
+        progress.console.print(f"  {escape(name)}: {what}")
+        progress.update(task, completed=len(done))
+
+    try:
+        from autograder.submission import find_submissions
+
+        total = len(find_submissions(submissions)) if not student else len(student)
+        progress.update(task, total=total)
+        with progress:
+            result = grade_class(
+                submissions,
+                out_dir,
+                jobs=jobs,
+                options=options,
+                regrade=regrade,
+                students=student,
+                on_progress=on_progress,
+            )
+    except AutograderError as error:
+        raise _fail(error) from None
+    except KeyboardInterrupt:
+        err.print(
+            f"\n[yellow]Interrupted after {len(done)} students.[/] Their results are saved; run "
+            "the same command again to grade the rest."
+        )
+        raise typer.Exit(130) from None
+    err.print(
+        f"Graded {len(result.results)} students in {result.seconds:.0f} s "
+        f"({len(result.reused)} kept from an earlier run). Gradebook: {out_dir / 'grades.csv'}"
+    )
+    if result.ungraded:
+        err.print(f"[red]Could not grade:[/] {', '.join(result.ungraded)} (see {out_dir}/logs/)")
+        raise typer.Exit(1)
+
+
+@app.command("list-checks")
+def list_checks() -> None:
+    """List every check: id, points, visibility, tier and hint.
+
+    Example: autograder list-checks
+    """
+    from autograder.checks import all_checks
+    from autograder.tiers import tier_of
+
+    table = Table()
+    table.add_column("id", no_wrap=True)
+    for column in ("points", "visibility", "tier", "what it checks"):
+        table.add_column(column)
+    for item in all_checks().values():
+        table.add_row(item.id, f"{item.points:g}", item.visibility, tier_of(item.id), item.title)
+    # Wide enough that ids never wrap (they are what teachers copy into scripts).
+    Console(width=max(out.width, 140)).print(table)

@@ -1,0 +1,282 @@
+"""Grade one submission, or a class: the pipeline that ties the stages together.
+
+    load_submission -> static scan + ruff -> sandbox (inspect + runs) -> probe
+        -> run_checks -> SubmissionResult -> reporters
+
+`grade_class` grades students in parallel threads (each one waits on its own sandbox
+processes), writes each student's result JSON and feedback atomically the moment it is done,
+and skips students whose result already exists for the same submission content and grader
+version, so an interrupted session resumes where it stopped. The gradebook, summary and class
+report are rebuilt from all result files at the end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from autograder import answer_key
+from autograder.checks import Context, all_checks, run_checks
+from autograder.errors import AutograderError
+from autograder.files import atomic_write_text, ensure_private_dir
+from autograder.options import GradingOptions
+from autograder.results import CheckResult, ClassResult, SubmissionResult
+from autograder.ruff import check_air
+from autograder.sandbox import SandboxSession
+from autograder.scenarios import plan
+from autograder.source_scan import scan_files
+from autograder.submission import DAG_FILE, Submission, find_submissions, load_submission
+from autograder.tiers import achieved_tier, tier_of
+
+__version__ = "1.0.0"
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def grader_version() -> str:
+    """The release plus a digest of the grader's code and the answer key's inputs.
+
+    Any change to a check, the scenarios or the course data changes it, so `grade` regrades
+    results made by another grader.
+    """
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(_PACKAGE.rglob("*.py")):
+        digest.update(path.relative_to(_PACKAGE).as_posix().encode() + path.read_bytes())
+    digest.update(answer_key.inputs_hash().encode())
+    return f"{__version__}+{digest.hexdigest()[:10]}"
+
+
+# ---------------------------------------------------------------- one submission
+
+
+def _python_sources(submission: Submission) -> dict[str, str]:
+    return {
+        relative: submission.read_text(relative)
+        for relative in submission.dag_folder_files
+        if relative.endswith(".py")
+    }
+
+
+def failed_result(student: str, content_hash: str, version: str, reason: str) -> SubmissionResult:
+    """A row of zeros with the reason, for a submission the grader could not finish."""
+    checks = tuple(
+        CheckResult(
+            check_id=item.id,
+            title=item.title,
+            category=item.category,
+            visibility=item.visibility,
+            tier=tier_of(item.id),
+            points=item.points,
+            score=0.0,
+            hint=item.hint,
+            message=f"Not graded: {reason}",
+        )
+        for item in all_checks().values()
+    )
+    return SubmissionResult(student, content_hash, version, checks, "none", (), reason)
+
+
+def _grade_loaded(
+    submission: Submission,
+    session: SandboxSession,
+    key: answer_key.AnswerKey,
+    options: GradingOptions,
+    version: str,
+    notes: list[str],
+) -> SubmissionResult:
+    sources = _python_sources(submission)
+    source = scan_files(sources, DAG_FILE)
+    ruff = check_air(submission.root, [p for p in sources])
+    evidence = session.evidence_for(submission, plan(options.latest_month, options.public_only))
+    startup_bytes = evidence.startup.output.bytes if evidence.startup else 0
+    ctx = Context(
+        submission=submission,
+        source=source,
+        ruff=ruff,
+        evidence=evidence,
+        key=key,
+        options=options,
+        import_output_bytes=startup_bytes,
+        notes=notes,
+    )
+    checks = tuple(run_checks(ctx, public_only=options.public_only))
+    passed = {c.check_id for c in checks if c.passed}
+    tier = achieved_tier(passed, {c.check_id for c in checks})
+    disagreements = [
+        step_id
+        for step_id, item in evidence.steps.items()
+        if item.run is not None and item.probe.metadata.found and not ctx.run(step_id).consistent
+    ]
+    notes_for_student = list(evidence.warnings)
+    if disagreements:
+        notes_for_student.append(
+            f"in {len(disagreements)} run(s) the task states the DAG's process reported differed "
+            "from Airflow's metadata database; the database was used"
+        )
+    warnings = tuple(dict.fromkeys([*submission.problems, *notes_for_student]))
+    notes.append(f"sandbox: {evidence.isolation}, {evidence.seconds:.1f} s")
+    for step_id, item in evidence.steps.items():
+        notes.append(f"  {step_id}: {item.reply.status} {item.seconds:.1f} s {item.reply.detail}")
+    return SubmissionResult(
+        submission.student, submission.content_hash, version, checks, tier, warnings
+    )
+
+
+def grade_loaded(
+    submission: Submission,
+    session: SandboxSession,
+    key: answer_key.AnswerKey,
+    options: GradingOptions,
+    version: str | None = None,
+) -> tuple[SubmissionResult, list[str]]:
+    """Grade a loaded submission; never raises for the student's sake. Returns (result, notes)."""
+    version = version or grader_version()
+    notes: list[str] = []
+    try:
+        result = _grade_loaded(submission, session, key, options, version, notes)
+    except Exception as err:  # noqa: BLE001 - one submission must never stop a class
+        notes.append(traceback.format_exc())
+        reason = (
+            str(err) if isinstance(err, AutograderError) else "the grader hit an internal error"
+        )
+        result = failed_result(submission.student, submission.content_hash, version, reason)
+    return result, notes
+
+
+def grade_submission(path: Path, options: GradingOptions | None = None) -> SubmissionResult:
+    """Grade one submission folder and return its result (nothing is written).
+
+    `options.public_only=True` is what `autograder check` uses: only public checks run.
+    """
+    options = options or GradingOptions()
+    submission = load_submission(Path(path))
+    key = answer_key.load_or_build(options.resolved_cache_dir())
+    # The sandbox works on a copy; the folder itself and its neighbours (other students,
+    # when a teacher checks one folder of a class) stay out of its sight.
+    hide = [submission.root, submission.root.parent, options.resolved_cache_dir()]
+    session = SandboxSession(options, hide=hide)
+    try:
+        result, _ = grade_loaded(submission, session, key, options)
+    finally:
+        session.close()
+    return result
+
+
+# ---------------------------------------------------------------- a class
+
+
+def grade_class(
+    submissions_dir: Path,
+    out_dir: Path,
+    jobs: int = 2,
+    options: GradingOptions | None = None,
+    *,
+    regrade: bool = False,
+    students: list[str] | None = None,
+    on_progress: Callable[[str, SubmissionResult | None, bool], None] | None = None,
+) -> ClassResult:
+    """Grade every student folder in `submissions_dir` into `out_dir`. See the module docstring.
+
+    `on_progress(student, result, reused)` is called as each student finishes (the CLI's
+    progress bar); `result` is None when a student starts.
+    """
+    from autograder.reporters import write_class_outputs, write_student_outputs
+    from autograder.reporters.gradescope import read_result
+
+    options = options or GradingOptions()
+    if jobs < 1:
+        raise AutograderError(f"--jobs must be at least 1, got {jobs}.")
+    started = time.monotonic()
+    submissions_dir = Path(submissions_dir).resolve()
+    out_dir = Path(out_dir).resolve()
+    if out_dir == submissions_dir or submissions_dir in out_dir.parents:
+        raise AutograderError(
+            f"--out {out_dir} is inside the submissions folder; choose a folder outside it."
+        )
+    folders = find_submissions(submissions_dir)
+    if students:
+        unknown = sorted(set(students) - {f.name for f in folders})
+        if unknown:
+            raise AutograderError(f"no submission folder for: {', '.join(unknown)}")
+        folders = [f for f in folders if f.name in students]
+    out_dir.mkdir(parents=True, exist_ok=True)
+    version = grader_version()
+    cache = options.resolved_cache_dir()
+    key = answer_key.load_or_build(cache)
+    logs = ensure_private_dir(out_dir / "logs")
+
+    todo: list[Submission] = []
+    reused: list[str] = []
+    results: dict[str, SubmissionResult] = {}
+    for folder in folders:
+        try:
+            submission = load_submission(folder)
+        except AutograderError as err:
+            results[folder.name] = failed_result(folder.name, "", version, str(err))
+            write_student_outputs(out_dir, results[folder.name], options)
+            continue
+        previous = None if regrade else read_result(out_dir, submission.student)
+        if (
+            previous is not None
+            and previous.submission_hash == submission.content_hash
+            and previous.grader_version == version
+            and previous.error is None
+        ):
+            results[submission.student] = previous
+            reused.append(submission.student)
+            if on_progress:
+                on_progress(submission.student, previous, True)
+        else:
+            todo.append(submission)
+
+    timings: dict[str, float] = {}
+    lock = threading.Lock()
+    session = SandboxSession(options, hide=[submissions_dir, out_dir, cache])
+
+    def work(submission: Submission) -> SubmissionResult:
+        if on_progress:
+            on_progress(submission.student, None, False)
+        began = time.monotonic()
+        result, notes = grade_loaded(submission, session, key, options, version)
+        with lock:
+            timings[submission.student] = time.monotonic() - began
+        if session.closing:
+            return result  # interrupted: a half-graded student must not look graded
+        write_student_outputs(out_dir, result, options)
+        atomic_write_text(logs / f"{submission.student}.log", "\n".join(notes) + "\n")
+        return result
+
+    try:
+        if todo:
+            session.template_db()
+        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="grade") as pool:
+            futures = {pool.submit(work, s): s for s in todo}
+            try:
+                for future in as_completed(futures):
+                    result = future.result()
+                    results[result.student] = result
+                    if on_progress:
+                        on_progress(result.student, result, False)
+            except BaseException:
+                session.closing = True
+                for future in futures:
+                    future.cancel()
+                session.kill_all()
+                raise
+    finally:
+        session.close()
+    ordered = tuple(results[name] for name in sorted(results))
+    ungraded = tuple(r.student for r in ordered if r.error)
+    class_result = ClassResult(
+        results=ordered,
+        reused=tuple(reused),
+        ungraded=ungraded,
+        seconds=time.monotonic() - started,
+        timings=timings,
+    )
+    write_class_outputs(out_dir, class_result, options)
+    return class_result

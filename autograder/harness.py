@@ -1,0 +1,320 @@
+"""Inside the sandbox: import the student's DAG with Airflow and run it on command.
+
+This process runs as an unprivileged user in the sandbox's namespaces, and the student's code
+runs *in* it (that is what `dag.test()` does), so nothing it reports is trusted: the parent
+validates it, cross-checks task states against the metadata DB and computes every score itself.
+It stays warm between runs (Airflow and dbt imported once, ~1 s per run afterwards), which is
+what makes grading fast.
+
+Protocol: one JSON object per line. Commands arrive on `--cmd-fd`, answers leave on
+`--result-fd`; stdout/stderr are the supervisor's capped log pipe. Commands:
+`{"op": "inspect", "seq": n}`, `{"op": "run", "seq": n, "step": ..., "logical_date": ...,
+"run_after": ..., "env": {...}, "retry_delay": s}`.
+
+`python -m autograder.harness --make-template DIR` creates an empty metadata DB once per
+grading session (trusted, no student code), which each sandbox then copies.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+import time
+import traceback
+from datetime import timedelta
+from pathlib import Path
+
+DAG_ID = "taxi_pipeline"
+DONE_MARKER = "[AUTOGRADER] done "
+_MAX_TEXT = 6000
+_MAIN_PID = os.getpid()
+
+
+def _clip(text: str, limit: int = _MAX_TEXT) -> str:
+    if len(text) <= limit:
+        return text
+    head = limit // 5
+    return text[:head] + "\n[... cut ...]\n" + text[-(limit - head) :]
+
+
+def _relative(path: str | None, folder: str) -> str:
+    if not path:
+        return ""
+    try:
+        return Path(path).resolve().relative_to(Path(folder).resolve()).as_posix()
+    except ValueError:
+        return Path(path).name
+
+
+def _only_in_main_process() -> None:
+    # A submission that forks at import time returns into this code in every child; only the
+    # process the supervisor started may answer, the copies leave quietly.
+    if os.getpid() != _MAIN_PID:
+        os._exit(0)
+
+
+class Harness:
+    def __init__(self, results) -> None:
+        self.results = results
+        self.dag = None
+        self.folder = os.environ["AIRFLOW__CORE__DAGS_FOLDER"]
+
+    def reply(self, payload: dict) -> None:
+        _only_in_main_process()
+        # The marker tells the supervisor that all output of this step is in its pipe.
+        sys.stdout.write(f"{DONE_MARKER}{payload.get('seq')}\n")
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self.results.write(json.dumps(payload, default=str) + "\n")
+        self.results.flush()
+
+    def inspect(self) -> dict:
+        started = time.perf_counter()
+        import airflow
+        from airflow.models import DagBag
+
+        airflow_seconds = time.perf_counter() - started
+        snapshot: dict = {
+            "airflow_version": airflow.__version__,
+            "airflow_import_seconds": round(airflow_seconds, 3),
+        }
+        print("[AUTOGRADER] parsing the dags folder", flush=True)
+        try:
+            bag = DagBag(dag_folder=self.folder)
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt from the DAG file
+            _only_in_main_process()
+            name = type(exc).__name__
+            snapshot["fatal"] = _clip(
+                f"{name}: {exc}\n" + "".join(traceback.format_exception(exc)[-6:])
+            )
+            return snapshot
+        _only_in_main_process()
+        snapshot["parse_seconds"] = {
+            _relative(os.path.join(self.folder, s.file), self.folder): s.duration.total_seconds()
+            for s in bag.dagbag_stats
+        }
+        by_file: dict[str, list[str]] = {}
+        for dag_id, dag in bag.dags.items():
+            by_file.setdefault(_relative(dag.fileloc, self.folder), []).append(dag_id)
+        snapshot["dags_by_file"] = by_file
+        snapshot["import_errors"] = {
+            _relative(file, self.folder): _clip(str(error))
+            for file, error in bag.import_errors.items()
+        }
+        snapshot["warnings"] = [
+            _clip(str(w), 2000)
+            for items in bag.captured_warnings.values()
+            for w in (items if isinstance(items, (list, tuple)) else [items])
+        ][:100]
+        dag = bag.dags.get(DAG_ID)
+        if dag is not None:
+            snapshot["dag"] = self._facts(dag)
+            self.dag = dag
+        return snapshot
+
+    def _facts(self, dag) -> dict:
+        schedule = dag.schedule
+        if schedule is not None and not isinstance(schedule, str):
+            schedule = f"{type(schedule).__name__}:{schedule!r}"
+        timetable = dag.timetable
+        start = dag.start_date
+        tasks = []
+        for task in dag.tasks:
+            delay = getattr(task, "retry_delay", None)
+            rule = getattr(task, "trigger_rule", "all_success")
+            tasks.append(
+                {
+                    "task_id": task.task_id,
+                    "operator": type(task).__name__,
+                    "upstream": sorted(task.upstream_task_ids),
+                    "downstream": sorted(task.downstream_task_ids),
+                    "trigger_rule": str(getattr(rule, "value", rule)),
+                    "retries": int(task.retries or 0),
+                    "retry_delay_seconds": delay.total_seconds()
+                    if isinstance(delay, timedelta)
+                    else None,
+                }
+            )
+        return {
+            "dag_id": dag.dag_id,
+            "file": _relative(dag.fileloc, self.folder),
+            "schedule": schedule,
+            "timetable": type(timetable).__name__,
+            "timetable_expression": getattr(timetable, "_expression", None),
+            "start_date": start.isoformat() if start else None,
+            "start_tz": str(start.tzinfo) if start and start.tzinfo else None,
+            "catchup": bool(dag.catchup),
+            "max_active_runs": dag.max_active_runs,
+            "tags": sorted(str(t) for t in dag.tags or ()),
+            "tasks": tasks,
+        }
+
+    def warm_up(self, retry_delay: float) -> None:
+        """Shorten retry delays for grading (the originals were reported first) and load dbt."""
+        if self.dag is None:
+            return
+        delay = timedelta(seconds=retry_delay)
+        for task in self.dag.tasks:
+            task.retry_delay = delay
+            task.max_retry_delay = delay
+            if getattr(task, "retry_exponential_backoff", False):
+                task.retry_exponential_backoff = 0
+        with contextlib.suppress(Exception):  # the run reports dbt problems itself
+            import dbt.cli.main  # noqa: F401 - 2-3 s once, instead of inside the first run
+
+    def run(self, command: dict) -> dict:
+        if self.dag is None:
+            return {"error": f"no DAG '{DAG_ID}' was loaded, so nothing could run"}
+        import pendulum
+
+        os.environ.update({str(k): str(v) for k, v in (command.get("env") or {}).items()})
+        logical = command.get("logical_date")
+        logical_date = pendulum.parse(logical) if logical else None
+        run_after = pendulum.parse(command["run_after"])
+        print(f"[AUTOGRADER] step {command.get('step')}", flush=True)
+        report: dict = {}
+        dag_run = None
+        try:
+            _poll_quickly()
+            dag_run = self.dag.test(logical_date=logical_date, run_after=run_after)
+        except BaseException as exc:  # a task's sys.exit() or a crash inside Airflow
+            _only_in_main_process()
+            report["error"] = _clip(
+                f"{type(exc).__name__}: {exc}\n" + "".join(traceback.format_exception(exc)[-8:])
+            )
+        _only_in_main_process()
+        if dag_run is not None:
+            report["run_id"] = dag_run.run_id
+            report["logical_date"] = (
+                dag_run.logical_date.isoformat() if dag_run.logical_date else None
+            )
+            report["state"] = str(getattr(dag_run.state, "value", dag_run.state))
+            report["tasks"] = [
+                {
+                    "task_id": ti.task_id,
+                    "state": str(getattr(ti.state, "value", ti.state)) if ti.state else None,
+                    "try_number": int(ti.try_number or 0),
+                }
+                for ti in dag_run.get_task_instances()
+            ]
+        return report
+
+
+def _poll_quickly() -> None:
+    """dag.test() waits a whole second whenever a task is waiting for its retry; the grader
+    has already shortened retry delays to a fraction of that, so poll at that pace instead.
+    Only sleeps called from Airflow's dag.test() loop are shortened (it imports `time` inside
+    the function, so the module cannot be patched); the student's own sleeps are untouched."""
+    import time as real_time
+
+    if getattr(real_time.sleep, "autograder", False):
+        return
+    original = real_time.sleep
+
+    def sleep(seconds: float) -> None:
+        caller = sys._getframe(1).f_code.co_filename
+        if caller.endswith(("sdk/definitions/dag.py", "sdk\\definitions\\dag.py")):
+            seconds = min(seconds, 0.05)
+        original(seconds)
+
+    sleep.autograder = True
+    real_time.sleep = sleep
+
+
+def release_warehouse() -> bool:
+    """Close the DuckDB file dbt-duckdb keeps open between invocations.
+
+    The grader then swaps in a fresh, empty warehouse at the same path for the next scenario.
+    Keeping the path (and so dbt's rendered profile) the same lets dbt reuse its parsed project
+    instead of parsing it again for every scenario (~1.5 s each).
+    """
+    try:
+        from dbt.adapters.duckdb.connections import DuckDBConnectionManager as manager
+
+        with manager._LOCK:
+            if manager._ENV is not None:
+                manager._ENV.close()  # closes the file; no gc.collect() needed (it costs 0.5 s)
+                manager._ENV = None
+    except Exception:  # noqa: BLE001 - another dbt-duckdb version: the grader checks the file
+        return False
+    return True
+
+
+def keep_fatal_signals_fatal() -> None:
+    """Let a crash kill this process instead of hanging it.
+
+    Airflow's DAG importer installs a Python handler for SIGSEGV (every parse, and dag.test()
+    parses before each run). A Python handler cannot repair a bad memory access, so the fault
+    repeats forever at full CPU. Refusing such handlers keeps the default: the process dies,
+    faulthandler prints the Python stack first, and the supervisor reports the crash.
+    """
+    import faulthandler
+    import signal
+
+    fatal = {signal.SIGSEGV, signal.SIGBUS, signal.SIGILL, signal.SIGFPE}
+    install = signal.signal
+
+    def guarded(signum, handler):
+        if signum in fatal:
+            return signal.getsignal(signum)
+        return install(signum, handler)
+
+    signal.signal = guarded
+    faulthandler.enable(file=sys.stderr, all_threads=False)
+
+
+def serve(cmd_fd: int, result_fd: int) -> None:
+    keep_fatal_signals_fatal()
+    commands = os.fdopen(cmd_fd, "r", encoding="utf-8")
+    results = os.fdopen(result_fd, "w", encoding="utf-8")
+    harness = Harness(results)
+    for line in commands:
+        _only_in_main_process()
+        try:
+            command = json.loads(line)
+        except ValueError:
+            continue
+        op, seq = command.get("op"), command.get("seq")
+        if op == "inspect":
+            snapshot = harness.inspect()
+            harness.warm_up(float(command.get("retry_delay", 0.05)))
+            harness.reply({"op": "inspected", "seq": seq, "snapshot": snapshot})
+        elif op == "run":
+            harness.reply({"op": "ran", "seq": seq, "run": harness.run(command)})
+        elif op == "reset":
+            harness.reply({"op": "reset", "seq": seq, "closed": release_warehouse()})
+        elif op == "stop":
+            break
+    sys.stdout.flush()
+    os._exit(0)  # skip interpreter teardown: student threads must not delay the exit
+
+
+def make_template(folder: Path) -> None:
+    """Create an empty Airflow metadata DB in `folder` (trusted: no DAGs are parsed)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    os.environ["AIRFLOW_HOME"] = str(folder)
+    os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{folder / 'airflow.db'}"
+    os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
+    os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(folder / "no-dags")
+    from airflow.utils import db
+
+    db.initdb()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m autograder.harness")
+    parser.add_argument("--cmd-fd", type=int)
+    parser.add_argument("--result-fd", type=int)
+    parser.add_argument("--make-template", type=Path)
+    args = parser.parse_args(argv)
+    if args.make_template:
+        make_template(args.make_template)
+        return
+    serve(args.cmd_fd, args.result_fd)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,65 @@
+"""Grading options: typed defaults, overridable from the CLI or the Python API."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Isolation = Literal["auto", "namespaces", "none"]
+
+
+class GradingOptions(BaseModel):
+    """Limits and switches for one grading session. Every field has a safe default."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    public_only: bool = Field(
+        False, description="Run only the public checks (what `autograder check` does)."
+    )
+    import_timeout: float = Field(
+        30.0, gt=0, description="Seconds the DAG file may take to import (Airflow's own limit)."
+    )
+    startup_timeout: float = Field(
+        180.0, gt=0, description="Seconds for the sandbox to start and import the DAG."
+    )
+    run_timeout: float = Field(180.0, gt=0, description="Seconds one DAG run may take.")
+    submission_timeout: float = Field(
+        1200.0, gt=0, description="Seconds all of one submission's runs may take together."
+    )
+    memory_mb: int = Field(4096, ge=1024, description="Address-space limit per sandbox process.")
+    max_processes: int = Field(
+        256, ge=32, description="Processes and threads the sandbox user may have."
+    )
+    max_file_mb: int = Field(256, ge=16, description="Largest file a submission may write.")
+    cpu_seconds: int = Field(1200, ge=30, description="CPU seconds per sandbox process.")
+    retry_delay_seconds: float = Field(
+        0.05, ge=0, description="Retry delay used while grading (the DAG's own is checked first)."
+    )
+    max_restarts: int = Field(
+        2, ge=0, description="Sandbox restarts after a crash or hang before giving up."
+    )
+    isolation: Isolation = Field(
+        "auto",
+        description="'namespaces' requires network/pid/mount namespaces; 'none' uses plain "
+        "subprocesses (development only); 'auto' uses namespaces when available.",
+    )
+    latest_month: str = Field(
+        "2025-06", pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Last month the source serves."
+    )
+    output_lines: int = Field(25, ge=5, description="Lines of a log shown in feedback.")
+    dedupe: bool = Field(
+        True,
+        description="Run identical DAG folders once per session and share the evidence "
+        "(deterministic, so the grades are the same).",
+    )
+    cache_dir: Path | None = Field(None, description="Where the answer key is cached.")
+    keep_sandboxes: bool = Field(False, description="Keep sandbox folders (debugging).")
+
+    def resolved_cache_dir(self) -> Path:
+        if self.cache_dir is not None:
+            return self.cache_dir.expanduser().resolve()
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return Path(base).expanduser().resolve() / "week11-autograder"

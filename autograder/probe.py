@@ -1,0 +1,144 @@
+"""Read copied warehouses and metadata DBs, in a short-lived process of its own.
+
+The files were written by student code, so they are opened here rather than in the grading
+process: a corrupt or hostile file can at worst crash this process, which the parent turns into
+"the warehouse could not be read". Input: a JSON list on stdin,
+`[{"id", "warehouse", "metadata", "run_id", "schema"}]`. Output: `{id: ProbeResult}` as JSON.
+
+Checksums are order-independent sums of row hashes (as in `workbook.warehouse`), computed per
+month too, so the parent can compare a warehouse with any combination of months of the key.
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import sqlite3
+import sys
+
+MONTH_COLUMNS = {
+    "raw_trips": "source_month",
+    "stg_trips": "source_month",
+    "fct_trips": "trip_month",
+}
+MASK = 0xFFFFFFFFFFFFFFFF
+
+
+def _hex(value) -> str:
+    return f"{int(value or 0) & MASK:016x}"
+
+
+def warehouse_facts(path: str | None, schema: str, limited: bool = True) -> dict:
+    if not path:
+        return {"exists": False, "schema_name": schema}
+    import duckdb
+
+    facts: dict = {"exists": True, "schema_name": schema, "tables": {}, "other_schemas": {}}
+    try:
+        config = {"threads": 1, "memory_limit": "1GB"} if limited else {}
+        con = duckdb.connect(path, config=config)
+    except Exception as err:  # noqa: BLE001 - any failure means "unreadable"
+        facts["error"] = f"{type(err).__name__}: {str(err)[:300]}"
+        return facts
+    try:
+        listing = con.execute(
+            "SELECT table_schema, table_name FROM information_schema.tables "
+            "WHERE table_catalog = current_database() ORDER BY 1, 2"
+        ).fetchall()
+        for table_schema, table in listing:
+            if table_schema != schema:
+                facts["other_schemas"].setdefault(table_schema, []).append(table)
+        names = [t for s, t in listing if s == schema]
+        for table in names:
+            facts["tables"][table] = _table(con, schema, table)
+        if "raw_trips" in names:
+            facts["stray_rows"] = _stray_rows(con, schema)
+    except Exception as err:  # noqa: BLE001
+        facts["error"] = f"{type(err).__name__}: {str(err)[:300]}"
+    finally:
+        con.close()
+    return facts
+
+
+def _table(con, schema: str, table: str) -> dict:
+    qualified = f'"{schema}"."{table}"'
+    columns = [
+        row[0]
+        for row in con.execute(
+            "SELECT column_name FROM information_schema.columns "
+            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+            [schema, table],
+        ).fetchall()
+    ]
+    rows, checksum = con.execute(f"SELECT count(*), sum(hash(t)) FROM {qualified} AS t").fetchone()
+    info = {"rows": int(rows), "checksum": _hex(checksum), "columns": columns[:100]}
+    month = MONTH_COLUMNS.get(table)
+    if month and month in columns:
+        grouped = con.execute(
+            f"SELECT strftime(CAST({month} AS DATE), '%Y-%m'), count(*), sum(hash(t)) "
+            f"FROM {qualified} AS t GROUP BY 1 ORDER BY 1"
+        ).fetchall()
+        info["months"] = {str(m): [int(n), _hex(c)] for m, n, c in grouped[:500]}
+    return info
+
+
+def _stray_rows(con, schema: str) -> dict | None:
+    try:
+        rows = con.execute(
+            f"""SELECT strftime(CAST(source_month AS DATE), '%Y-%m'), count(*)
+                FROM "{schema}".raw_trips
+                WHERE date_trunc('month', lpep_pickup_datetime) <> CAST(source_month AS DATE)
+                GROUP BY 1 ORDER BY 1"""
+        ).fetchall()
+    except Exception:  # noqa: BLE001 - the columns are not what the contract says
+        return None
+    return {str(m): int(n) for m, n in rows[:500]}
+
+
+def metadata_facts(path: str | None, run_id: str | None) -> dict:
+    if not path or not run_id:
+        return {"found": False}
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
+    except sqlite3.Error as err:
+        return {"found": False, "error": str(err)[:300]}
+    try:
+        run = con.execute(
+            "SELECT logical_date FROM dag_run WHERE dag_id = 'taxi_pipeline' AND run_id = ?",
+            [run_id],
+        ).fetchone()
+        if run is None:
+            return {"found": False, "error": f"no run {run_id!r} in the metadata DB"}
+        tasks = con.execute(
+            "SELECT task_id, state, try_number FROM task_instance "
+            "WHERE dag_id = 'taxi_pipeline' AND run_id = ? AND map_index = -1",
+            [run_id],
+        ).fetchall()
+        return {
+            "found": True,
+            "logical_date": str(run[0]) if run[0] is not None else None,
+            "tasks": {
+                t: {"task_id": t, "state": s, "try_number": int(n or 0)} for t, s, n in tasks
+            },
+        }
+    except sqlite3.Error as err:
+        return {"found": False, "error": str(err)[:300]}
+    finally:
+        con.close()
+
+
+def main() -> None:
+    limit = 3 << 30
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    requests = json.load(sys.stdin)
+    answers = {}
+    for request in requests:
+        answers[request["id"]] = {
+            "warehouse": warehouse_facts(request.get("warehouse"), request["schema"]),
+            "metadata": metadata_facts(request.get("metadata"), request.get("run_id")),
+        }
+    json.dump(answers, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,463 @@
+"""The sandbox supervisor: first process inside a submission's namespaces, run by the grader.
+
+`sandbox.py` starts it as `unshare --net --pid --mount ... python -m autograder.sandbox_entry`.
+It is our code and keeps its privileges; the student's code only ever runs in its child, the
+harness. In order, it:
+
+1. reads its set-up (JSON, one line on stdin) from the grader;
+2. turns on loopback in the new network namespace and rearranges the file system view of the
+   new mount namespace: /tmp, /root and the teacher's home become empty, the repository and the
+   Python installation read-only, the gradebook, the answer key and the other submissions
+   disappear; only the submission's own sandbox folder stays writable;
+3. starts the harness as an unprivileged user with rlimits (memory, processes, file size, CPU);
+4. serves the taxi source *inside* the namespace, with a control token only it knows, and sets
+   each step's fault schedule itself: the schedule never reaches the student's process;
+5. relays commands, enforces each step's wall-clock limit, and caps the console output.
+
+When it exits, the kernel kills every process left in the PID namespace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import fcntl
+import json
+import os
+import resource
+import secrets
+import select
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+
+_HEAD = 64 << 10
+_TAIL = 256 << 10
+_MAX_REPLY = 4 << 20
+_PR_SET_DUMPABLE = 4
+_MS_RDONLY, _MS_NOSUID, _MS_NODEV, _MS_NOEXEC = 1, 2, 4, 8
+_MS_REMOUNT, _MS_BIND, _MS_REC = 32, 4096, 16384
+_MS_NOATIME, _MS_NODIRATIME, _MS_RELATIME = 1024, 2048, 1 << 21
+# statvfs f_flag bit -> mount flag, to keep the flags the kernel locks on a remount
+_LOCKED_FLAGS = {1: _MS_RDONLY, 2: _MS_NOSUID, 4: _MS_NODEV, 8: _MS_NOEXEC, 1024: _MS_NOATIME}
+_LOCKED_FLAGS.update({2048: _MS_NODIRATIME, 4096: _MS_RELATIME})
+
+_libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _out(payload: dict) -> None:
+    sys.stdout.write(json.dumps(payload) + "\n")
+    sys.stdout.flush()
+
+
+# ---------------------------------------------------------------- namespace set-up
+
+
+def _mount(source: str | None, target: str, fstype: str | None, flags: int, data: str = "") -> None:
+    result = _libc.mount(
+        source.encode() if source else None,
+        target.encode(),
+        fstype.encode() if fstype else None,
+        flags,
+        data.encode() if data else None,
+    )
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"mount {source or fstype} on {target}: {os.strerror(errno)}")
+
+
+def _remount_read_only(target: str) -> None:
+    flags = os.statvfs(target).f_flag
+    kept = 0
+    for bit, flag in _LOCKED_FLAGS.items():
+        if flags & bit:
+            kept |= flag
+    _mount(None, target, None, _MS_REMOUNT | _MS_BIND | _MS_RDONLY | kept)
+
+
+def loopback_up() -> None:
+    """`ip link set lo up`, without needing the `ip` tool."""
+    siocgifflags, siocsifflags, iff_up = 0x8913, 0x8914, 0x1
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        request = struct.pack("16sH14x", b"lo", 0)
+        flags = struct.unpack("16sH14x", fcntl.ioctl(sock, siocgifflags, request))[1]
+        fcntl.ioctl(sock, siocsifflags, struct.pack("16sH14x", b"lo", flags | iff_up))
+
+
+def _under(path: str, base: str) -> bool:
+    return path == base or path.startswith(base.rstrip("/") + "/")
+
+
+def arrange_filesystem(plan: dict) -> list[str]:
+    """Apply the mount plan. Returns warnings for steps that could not be done."""
+    warnings: list[str] = []
+    keep_ro = [p for p in plan.get("keep_ro", []) if os.path.exists(p)]
+    keep_rw = [p for p in plan.get("keep_rw", []) if os.path.exists(p)]
+    kept = [(p, False) for p in keep_ro] + [(p, True) for p in keep_rw]
+    modes = {path: mode for path, mode in plan.get("overlay", []) if os.path.isdir(path)}
+    overlays = sorted(modes, key=len)
+    overlays = [o for o in overlays if not any(_under(o, b) and o != b for b in overlays)]
+    fds = {path: os.open(path, os.O_PATH) for path, _ in kept}
+    try:
+        for base in overlays:
+            inside = [(p, rw) for p, rw in kept if _under(p, base) and p != base]
+            try:
+                options = f"mode={modes[base]},size=256m"
+                _mount("tmpfs", base, "tmpfs", _MS_NOSUID | _MS_NODEV, options)
+            except OSError as err:
+                warnings.append(f"could not hide {base}: {err}")
+                continue
+            for path, writable in inside:
+                try:
+                    os.makedirs(path, exist_ok=True)
+                    _mount(f"/proc/self/fd/{fds[path]}", path, None, _MS_BIND | _MS_REC)
+                    if not writable:
+                        _remount_read_only(path)
+                except OSError as err:
+                    warnings.append(f"could not expose {path}: {err}")
+        for path, writable in kept:
+            if writable or any(_under(path, b) for b in overlays):
+                continue
+            try:
+                _mount(path, path, None, _MS_BIND | _MS_REC)
+                _remount_read_only(path)
+            except OSError as err:
+                warnings.append(f"could not make {path} read-only: {err}")
+    finally:
+        for fd in fds.values():
+            os.close(fd)
+    for path in plan.get("read_only", []):
+        if not os.path.isdir(path) or os.path.islink(path) or path in modes:
+            continue
+        try:
+            _mount(path, path, None, _MS_BIND | _MS_REC)
+            _remount_read_only(path)
+        except OSError as err:
+            warnings.append(f"could not make {path} read-only: {err}")
+    for path in plan.get("hide", []):
+        if not os.path.isdir(path) or any(_under(k, path) for k, _ in kept):
+            continue
+        try:
+            _mount("tmpfs", path, "tmpfs", _MS_NOSUID | _MS_NODEV | _MS_RDONLY, "mode=0000,size=4k")
+        except OSError as err:
+            warnings.append(f"could not hide {path}: {err}")
+    return warnings
+
+
+# ---------------------------------------------------------------- the harness process
+
+
+class Capture:
+    """The first and last bytes of a stream, and how many bytes went by."""
+
+    def __init__(self) -> None:
+        self.head = bytearray()
+        self.tail: deque[bytes] = deque()
+        self.tail_size = 0
+        self.total = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        if len(self.head) < _HEAD:
+            room = _HEAD - len(self.head)
+            self.head += chunk[:room]
+            chunk = chunk[room:]
+        if chunk:
+            self.tail.append(chunk)
+            self.tail_size += len(chunk)
+            while self.tail_size > _TAIL and len(self.tail) > 1:
+                self.tail_size -= len(self.tail.popleft())
+
+    def as_dict(self) -> dict:
+        tail = b"".join(self.tail)[-_TAIL:]
+        return {
+            "bytes": self.total,
+            "head": bytes(self.head).decode("utf-8", "replace"),
+            "tail": tail.decode("utf-8", "replace"),
+        }
+
+
+class Harness:
+    """The unprivileged child that imports and runs the student's DAG."""
+
+    def __init__(self, setup: dict) -> None:
+        self.setup = setup
+        self.lock = threading.Lock()
+        self.capture = Capture()
+        self.process: subprocess.Popen | None = None
+        self.results = None
+        self.commands = None
+        self.buffer = b""
+
+    def _limits(self) -> None:
+        limits = self.setup["limits"]
+        pairs = [
+            (resource.RLIMIT_AS, limits["memory_bytes"]),
+            (resource.RLIMIT_FSIZE, limits["file_bytes"]),
+            (resource.RLIMIT_CPU, limits["cpu_seconds"]),
+            (resource.RLIMIT_CORE, 0),
+        ]
+        if limits.get("processes"):
+            pairs.append((resource.RLIMIT_NPROC, limits["processes"]))
+        for which, value in pairs:
+            resource.setrlimit(which, (value, value))
+        if self.setup.get("own_session"):
+            os.setsid()
+
+    def start(self) -> None:
+        cmd_read, cmd_write = os.pipe()
+        res_read, res_write = os.pipe()
+        user = self.setup.get("uid")
+        self.process = subprocess.Popen(
+            [*self.setup["harness_argv"], "--cmd-fd", str(cmd_read), "--result-fd", str(res_write)],
+            env=self.setup["harness_env"],
+            cwd=self.setup["harness_cwd"],
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            pass_fds=(cmd_read, res_write),
+            user=user,
+            group=user,
+            extra_groups=[] if user is not None else None,
+            preexec_fn=self._limits,
+        )
+        os.close(cmd_read)
+        os.close(res_write)
+        self.commands = os.fdopen(cmd_write, "w", encoding="utf-8")
+        self.results = res_read
+        self.buffer = b""
+        threading.Thread(target=self._drain, args=(self.process,), daemon=True).start()
+
+    def _drain(self, process: subprocess.Popen) -> None:
+        stream = process.stdout
+        while chunk := stream.read1(1 << 16):
+            with self.lock:
+                self.capture.add(chunk)
+
+    def wait_for_marker(self, seq: int, limit: float) -> None:
+        marker = f"[AUTOGRADER] done {seq}\n".encode()
+        deadline = time.monotonic() + limit
+        while time.monotonic() < deadline:
+            with self.lock:
+                recent = b"".join(list(self.capture.tail)[-2:])
+                if marker in recent or marker in self.capture.head:
+                    return
+            time.sleep(0.005)
+
+    def take_capture(self) -> dict:
+        with self.lock:
+            captured, self.capture = self.capture, Capture()
+        return captured.as_dict()
+
+    def send(self, command: dict) -> bool:
+        try:
+            self.commands.write(json.dumps(command) + "\n")
+            self.commands.flush()
+            return True
+        except (BrokenPipeError, OSError, ValueError):
+            return False
+
+    def receive(
+        self, seq: int, deadline: float, grader: LineReader
+    ) -> tuple[str, dict | None, str]:
+        """Wait for the answer numbered `seq`. Returns (status, message, detail)."""
+        while True:
+            while b"\n" in self.buffer:
+                line, self.buffer = self.buffer.split(b"\n", 1)
+                try:
+                    message = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(message, dict) and message.get("seq") == seq:
+                    return "ok", message, ""
+            if len(self.buffer) > _MAX_REPLY:
+                return "protocol_error", None, "the sandbox sent an oversized answer"
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return "timeout", None, ""
+            ready, _, _ = select.select([self.results, grader.fd], [], [], min(left, 1.0))
+            if grader.fd in ready and grader.closed():
+                return "grader_gone", None, "the grader went away"
+            if self.results in ready:
+                chunk = os.read(self.results, 1 << 16)
+                if not chunk:
+                    return "died", None, self._exit_detail()
+                self.buffer += chunk
+            elif self.process.poll() is not None:
+                return "died", None, self._exit_detail()
+
+    def _exit_detail(self) -> str:
+        try:
+            code = self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            return "the sandbox process stopped answering"
+        if code < 0:
+            name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else ""
+            reason = {
+                "SIGKILL": " (killed: out of memory or a limit)",
+                "SIGSEGV": " (the interpreter crashed)",
+                "SIGXCPU": " (CPU time limit)",
+                "SIGXFSZ": " (file size limit)",
+                "SIGABRT": " (aborted)",
+            }.get(name, "")
+            return f"the sandbox process died from signal {name or -code}{reason}"
+        return f"the sandbox process exited with code {code}"
+
+    def kill(self) -> None:
+        """Kill the harness and everything it started, then reap them."""
+        if self.setup.get("own_session") and self.process and self.process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+        if self.setup.get("pid_namespace"):
+            _kill_namespace()
+        if self.process:
+            with contextlib.suppress(ProcessLookupError):
+                self.process.kill()
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.process.wait(timeout=10)
+        _reap()
+        for handle in (self.commands,):
+            with contextlib.suppress(OSError, ValueError):
+                handle.close()
+        if self.results is not None:
+            with contextlib.suppress(OSError):
+                os.close(self.results)
+            self.results = None
+
+
+def _kill_namespace() -> None:
+    """SIGKILL every process in this PID namespace except this one (PID 1)."""
+    for _ in range(50):
+        pids = [int(p) for p in os.listdir("/proc") if p.isdigit() and int(p) != os.getpid()]
+        if not pids:
+            return
+        for pid in pids:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+        _reap()
+        time.sleep(0.02)
+
+
+def _reap() -> None:
+    while True:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+
+
+# ---------------------------------------------------------------- main loop
+
+
+class LineReader:
+    """Commands from the grader on stdin, read without Python's buffering so that the end of
+    the stream (the grader was killed) can be noticed while waiting for the harness."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.buffer = b""
+        self.eof = False
+
+    def _fill(self) -> None:
+        chunk = os.read(self.fd, 1 << 16)
+        if chunk:
+            self.buffer += chunk
+        else:
+            self.eof = True
+
+    def closed(self) -> bool:
+        """Read what is waiting (the fd is readable); True if the grader closed its end."""
+        self._fill()
+        return self.eof
+
+    def readline(self) -> str | None:
+        while b"\n" not in self.buffer and not self.eof:
+            self._fill()
+        if b"\n" not in self.buffer:
+            return None
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return line.decode()
+
+
+def main() -> None:
+    with contextlib.suppress(OSError):
+        _libc.prctl(_PR_SET_DUMPABLE, 0, 0, 0, 0)  # no ptrace or /proc/<pid>/mem for the harness
+    grader = LineReader(sys.stdin.fileno())
+    setup = json.loads(grader.readline() or "{}")
+    warnings: list[str] = []
+    if setup.get("network_namespace"):
+        try:
+            loopback_up()
+        except OSError as err:
+            warnings.append(f"could not turn on loopback: {err}")
+    if setup.get("mount_plan"):
+        warnings.extend(arrange_filesystem(setup["mount_plan"]))
+    harness = Harness(setup)
+    harness.start()  # before any thread starts: preexec_fn is only safe in a one-thread process
+
+    from workbook.taxi.source import serve_in_thread
+
+    source = serve_in_thread(
+        port=setup.get("source_port", 0),
+        latest_month=setup["latest_month"],
+        control_token=secrets.token_urlsafe(24),
+    )
+    _out({"op": "ready", "warnings": warnings, "pid_namespace": bool(setup.get("pid_namespace"))})
+    while (line := grader.readline()) is not None:
+        command = json.loads(line)
+        op = command.get("op")
+        if op == "stop":
+            break
+        if op == "restart":
+            harness.kill()
+            harness.take_capture()
+            harness.start()
+            _out({"op": "reply", "seq": command["seq"], "status": "ok"})
+            continue
+        seq = command["seq"]
+        to_harness = dict(command["harness"], seq=seq)
+        if op == "run":
+            source.set_faults(command.get("faults") or {})
+            env = dict(to_harness.get("env") or {})
+            env["TAXI_SOURCE_URL"] = source.base_url
+            env["AIRFLOW_VAR_TAXI_SOURCE_URL"] = source.base_url
+            to_harness["env"] = env
+        harness.take_capture()
+        deadline = time.monotonic() + float(command["timeout"])
+        if harness.send(to_harness):
+            status, message, detail = harness.receive(seq, deadline, grader)
+        else:
+            status, message, detail = "died", None, harness._exit_detail()
+        if status == "grader_gone":
+            break
+        if status == "timeout":
+            detail = f"no answer within {command['timeout']:.0f} s"
+            harness.kill()
+        elif status != "ok":
+            harness.kill()
+        harness.wait_for_marker(seq, 0.5)  # the last lines of output may still be in the pipe
+        reply = {
+            "op": "reply",
+            "seq": seq,
+            "status": status,
+            "detail": detail,
+            "harness": message,
+            "output": harness.take_capture(),
+        }
+        if op == "run":
+            reply["source_requests"] = source.requests()
+            source.set_faults({})
+        _out(reply)
+    harness.kill()
+    source.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,151 @@
+"""What comes back from a sandbox, validated before any check looks at it.
+
+The harness runs in the same process as the student's code, so everything it reports is
+untrusted input: pydantic models with limits, and anything that does not validate becomes a
+"the sandbox reported nonsense" result instead of an exception. Task states reported by the
+harness are cross-checked against the sandbox's Airflow metadata DB, which the parent reads
+itself (see `probe.py`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+ShortText = Annotated[str, StringConstraints(max_length=20_000)]
+Name = Annotated[str, StringConstraints(max_length=250)]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class TaskFacts(_Model):
+    task_id: Name
+    operator: Name = ""
+    upstream: list[Name] = Field(default_factory=list, max_length=500)
+    downstream: list[Name] = Field(default_factory=list, max_length=500)
+    trigger_rule: Name = "all_success"
+    retries: int = 0
+    retry_delay_seconds: float | None = None
+
+
+class DagFacts(_Model):
+    dag_id: Name
+    file: Name
+    schedule: Name | None = None
+    timetable: Name = ""
+    timetable_expression: Name | None = None
+    start_date: Name | None = None
+    start_tz: Name | None = None
+    catchup: bool | None = None
+    max_active_runs: int | None = None
+    tags: list[Name] = Field(default_factory=list, max_length=200)
+    tasks: list[TaskFacts] = Field(default_factory=list, max_length=500)
+
+    def task(self, task_id: str) -> TaskFacts | None:
+        return next((t for t in self.tasks if t.task_id == task_id), None)
+
+    @property
+    def task_ids(self) -> list[str]:
+        return [t.task_id for t in self.tasks]
+
+    def ancestors(self, task_id: str) -> set[str]:
+        by_id = {t.task_id: t for t in self.tasks}
+        seen: set[str] = set()
+        todo = list(by_id[task_id].upstream) if task_id in by_id else []
+        while todo:
+            current = todo.pop()
+            if current not in seen:
+                seen.add(current)
+                todo.extend(by_id[current].upstream if current in by_id else [])
+        return seen
+
+
+class DagSnapshot(_Model):
+    """The DAG as Airflow parsed it inside the sandbox (the `inspect` step)."""
+
+    airflow_version: Name = ""
+    airflow_import_seconds: float = 0.0
+    parse_seconds: dict[Name, float] = Field(default_factory=dict, max_length=500)
+    dags_by_file: dict[Name, list[Name]] = Field(default_factory=dict, max_length=500)
+    import_errors: dict[Name, ShortText] = Field(default_factory=dict, max_length=500)
+    warnings: list[ShortText] = Field(default_factory=list, max_length=200)
+    fatal: ShortText | None = None
+    dag: DagFacts | None = None
+
+
+class TaskState(_Model):
+    task_id: Name
+    state: Name | None = None
+    try_number: int = 0
+
+
+class RunReport(_Model):
+    """What the harness says happened in one `dag.test()` call (cross-checked later)."""
+
+    run_id: Name | None = None
+    logical_date: Name | None = None
+    state: Name | None = None
+    tasks: list[TaskState] = Field(default_factory=list, max_length=500)
+    error: ShortText | None = None
+
+
+class OutputCapture(_Model):
+    """Console output of the sandbox during one step, capped by the supervisor."""
+
+    bytes: int = 0
+    head: Annotated[str, StringConstraints(max_length=70_000)] = ""
+    tail: Annotated[str, StringConstraints(max_length=270_000)] = ""
+
+
+class SourceRequest(_Model):
+    month: Name
+    attempt: int
+    status: int
+
+
+ReplyStatus = Literal["ok", "timeout", "died", "protocol_error", "not_run"]
+
+
+class StepReply(_Model):
+    """The supervisor's answer to one command (trusted: our code, outside the student's reach)."""
+
+    status: ReplyStatus
+    detail: ShortText = ""
+    harness: dict | None = None
+    output: OutputCapture = OutputCapture()
+    source_requests: list[SourceRequest] = Field(default_factory=list, max_length=10_000)
+
+
+class WarehouseTable(_Model):
+    rows: int
+    checksum: Name
+    columns: list[Name] = Field(default_factory=list)
+    months: dict[Name, tuple[int, Name]] | None = None
+
+
+class WarehouseFacts(_Model):
+    """Read by the parent (probe) from a copy of the sandbox's DuckDB file after a step."""
+
+    exists: bool = False
+    error: ShortText | None = None
+    schema_name: Name = ""
+    tables: dict[Name, WarehouseTable] = Field(default_factory=dict)
+    other_schemas: dict[Name, list[Name]] = Field(default_factory=dict)
+    stray_rows: dict[Name, int] | None = None
+
+
+class MetadataFacts(_Model):
+    """Task states read by the parent from a copy of the sandbox's Airflow metadata DB."""
+
+    found: bool = False
+    error: ShortText | None = None
+    logical_date: Name | None = None
+    tasks: dict[Name, TaskState] = Field(default_factory=dict)
+
+
+class ProbeResult(_Model):
+    warehouse: WarehouseFacts = WarehouseFacts()
+    metadata: MetadataFacts = MetadataFacts()

@@ -1,0 +1,208 @@
+"""Benchmark: grade a synthetic class of 30 with the autograder, and the naive way, and compare.
+
+The class: 10 good submissions (the reference, each with its own student tag so no two DAG
+folders are identical and nothing is shared between them) and 20 with ordinary bugs from the
+test corpus. The sabotage fixtures (fork bomb, memory hog, file deletion, snooping) are left
+out: the naive way runs student code unsandboxed, and this benchmark is about speed.
+
+1. `grade_class(..., jobs=N)`: total wall time, per-submission median.
+2. The naive way: one fresh `pytest bench/naive_grader.py` process per submission, one after
+   another (each check its own runs, nothing shared). `--naive-sample K` times only K of them
+   and extrapolates to the class (the report says so).
+3. Which bad submissions a static-only grader of the course's kind (bench/static_grader.py)
+   passes, while the autograder fails them.
+
+    .venv/bin/python bench/grade_class.py --jobs 2
+    .venv/bin/python bench/grade_class.py --jobs 2 --naive-sample 6
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+sys.path.insert(0, str(REPO))
+sys.path.insert(0, str(BENCH))
+
+from static_grader import grade as static_grade  # noqa: E402
+
+from autograder import GradingOptions, grade_class  # noqa: E402
+from tests.autograder.corpus import FIXTURES  # noqa: E402
+
+CORPUS = REPO / "tests" / "fixtures" / "submissions"
+GOOD = 10
+ORDINARY_BUGS = (
+    "append_not_idempotent",
+    "passes_static_grader_but_duplicates_rows",
+    "uses_datetime_now",
+    "naive_start_date",
+    "swallows_exceptions",
+    "no_retries",
+    "wrong_order",
+    "airflow2_imports",
+    "partitions_by_pickup_month",
+    "no_notify_on_failure",
+    "dbt_runs_after_failed_ingest",
+    "crashes_on_manual_trigger",
+    "cycle",
+    "import_error",
+    "hangs_at_import",
+    "prints_megabytes",
+    "missing_runbook",
+    "report_without_row_counts",
+    "report_unfilled",
+    "missing_ai_assist",
+)
+
+
+def build_class(folder: Path) -> list[str]:
+    """30 student folders; returns their names in a mixed order."""
+    names = []
+    for index in range(GOOD):
+        name = f"good_{index:02d}"
+        shutil.copytree(CORPUS / "reference", folder / name)
+        dag = folder / name / "dags" / "taxi_pipeline.py"
+        dag.write_text(dag.read_text() + f"\n# submitted by student {index:02d}\n")
+        names.append(name)
+    for bug in ORDINARY_BUGS:
+        shutil.copytree(CORPUS / bug, folder / bug)
+        names.append(bug)
+    return names
+
+
+def time_autograder(folder: Path, out: Path, jobs: int, import_timeout: float) -> dict:
+    started = time.monotonic()
+    result = grade_class(
+        folder, out, jobs=jobs, options=GradingOptions(import_timeout=import_timeout), regrade=True
+    )
+    wall = time.monotonic() - started
+    per = sorted(result.timings.values())
+    return {
+        "wall_seconds": round(wall, 1),
+        "median_submission_seconds": round(statistics.median(per), 1),
+        "max_submission_seconds": round(per[-1], 1),
+        "scores": {r.student: r.score for r in result.results},
+        "failed": {r.student: sorted(r.failed_ids) for r in result.results},
+    }
+
+
+def time_naive(folder: Path, names: list[str], sample: int | None, timeout: float) -> dict:
+    chosen = names if not sample else _spread(names, sample)
+    seconds = {}
+    env = {**os.environ, "NAIVE_IMPORT_TIMEOUT": "10", "PYTHONDONTWRITEBYTECODE": "1"}
+    for name in chosen:
+        started = time.monotonic()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            subprocess.run(
+                [sys.executable, "-m", "pytest", str(BENCH / "naive_grader.py"), "-q", "-n", "0"]
+                + ["-p", "no:cacheprovider", "-p", "no:randomly", "--rootdir", str(BENCH)],
+                env={**env, "NAIVE_SUBMISSION": str(folder / name)},
+                cwd=BENCH,
+                capture_output=True,
+                timeout=timeout,
+                check=False,
+            )
+        seconds[name] = round(time.monotonic() - started, 1)
+        print(f"  naive {name}: {seconds[name]} s", flush=True)
+    measured = sum(seconds.values())
+    return {
+        "submissions_timed": len(chosen),
+        "measured_seconds": round(measured, 1),
+        "class_seconds": round(measured / len(chosen) * len(names), 1),
+        "extrapolated": len(chosen) < len(names),
+        "median_submission_seconds": round(statistics.median(seconds.values()), 1),
+    }
+
+
+def _spread(names: list[str], count: int) -> list[str]:
+    """`count` names spread over the class (good and bad alike)."""
+    step = len(names) / count
+    return [names[int(i * step)] for i in range(count)]
+
+
+def static_comparison(folder: Path, ours: dict) -> list[dict]:
+    rows = []
+    for name in sorted(ours["scores"]):
+        static = static_grade(folder / name)
+        rows.append(
+            {
+                "student": name,
+                "static_points": static.points,
+                "static_passes": static.passed,
+                "ours": ours["scores"][name],
+                "ours_failed": ours["failed"][name],
+            }
+        )
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--naive-sample", type=int, default=0, help="time only K naive runs")
+    parser.add_argument("--skip-naive", action="store_true")
+    parser.add_argument("--import-timeout", type=float, default=10.0)
+    parser.add_argument("--json", type=Path, help="also write the numbers here")
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="bench-class-"))
+    try:
+        folder = work / "class"
+        folder.mkdir()
+        names = build_class(folder)
+        print(f"class of {len(names)} in {folder}; grading with --jobs {args.jobs} ...", flush=True)
+        ours = time_autograder(folder, work / "out", args.jobs, args.import_timeout)
+        print(
+            f"autograder: {ours['wall_seconds']} s wall for {len(names)}, median "
+            f"{ours['median_submission_seconds']} s per submission",
+            flush=True,
+        )
+        report = {"class_size": len(names), "jobs": args.jobs, "autograder": ours}
+        if not args.skip_naive:
+            naive = time_naive(folder, names, args.naive_sample or None, timeout=900)
+            report["naive"] = naive
+            ratio = naive["class_seconds"] / ours["wall_seconds"]
+            report["speedup"] = round(ratio, 2)
+            note = " (extrapolated from a sample)" if naive["extrapolated"] else ""
+            print(f"naive: {naive['class_seconds']} s for the class{note}")
+            print(f"speed-up: {ratio:.1f}x")
+        comparison = static_comparison(folder, ours)
+        report["static_vs_ours"] = comparison
+        missed = [
+            r
+            for r in comparison
+            if r["static_passes"] and r["ours_failed"] and not r["student"].startswith("good_")
+        ]
+        print(
+            f"\nbad submissions a static-only grader passes (>= 60 of 100): "
+            f"{sum(r['static_passes'] for r in comparison if not r['student'].startswith('good_'))}"
+            f" of {len(ORDINARY_BUGS)}; the autograder fails the check for the bug in "
+            f"{len(missed)} of them:"
+        )
+        for row in missed:
+            caught = sorted(FIXTURES[row["student"]].fails & set(row["ours_failed"]))
+            shown = ", ".join(caught[:2]) + (f" (+{len(caught) - 2})" if len(caught) > 2 else "")
+            print(
+                f"  {row['student']:<42} static {row['static_points']:>5g}  ours "
+                f"{row['ours']:>6g}  {shown}"
+            )
+        good = [r for r in comparison if r["student"].startswith("good_")]
+        print(f"good submissions at 100 with the autograder: {sum(r['ours'] == 100 for r in good)}")
+        if args.json:
+            args.json.write_text(json.dumps(report, indent=1))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,81 @@
+"""The one place the course calls into the autograder package (a separate part of the repo).
+
+Keeping the calls here means a change in the autograder's API touches one file, and the rest of
+the course code works with `CheckInfo` and the results files only.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from course.checks import CheckInfo
+from course.errors import CourseError
+
+
+def _autograder():
+    try:
+        import autograder
+    except ImportError as exc:  # pragma: no cover - the package ships with the repository
+        raise CourseError(f"the autograder package cannot be imported ({exc})") from None
+    return autograder
+
+
+def registry() -> list[CheckInfo]:
+    """Every check the autograder runs, in its order, with points, tier and visibility."""
+    _autograder()
+    from autograder.checks import all_checks
+    from autograder.tiers import tier_of
+
+    return [
+        CheckInfo(
+            id=item.id,
+            points=float(item.points),
+            tier=tier_of(item.id),
+            hidden=item.visibility == "hidden",
+            title=item.title,
+        )
+        for item in all_checks().values()
+    ]
+
+
+def grade_class(submissions: Path, out: Path, jobs: int) -> None:
+    """Run the autograder on every student folder in `submissions`; results go to `out`.
+
+    Writes out/results/<student>.json (Gradescope format) for every student, a zero-score one
+    with the reason for a submission it could not grade. Unchanged submissions graded before by
+    the same grader version are reused, so grading again after a late hand-in is quick.
+    """
+    autograder = _autograder()
+    try:
+        autograder.grade_class(submissions, out, jobs=jobs)
+    except autograder.AutograderError as exc:
+        raise CourseError(f"the autograder stopped: {exc}") from None
+
+
+def secrets() -> list[str]:
+    """What a student must never see in feedback: the answer key's expected checksums (per month,
+    per table, and for the backfill's months together) and the hidden fault plans."""
+    autograder = _autograder()
+    from autograder import answer_key, scenarios
+
+    options = autograder.GradingOptions()
+    found: set[str] = set()
+    cache = options.resolved_cache_dir()
+    try:
+        key = answer_key.load_or_build(cache)
+    except Exception as exc:  # noqa: BLE001 - without a key there are no checksums to leak
+        raise CourseError(f"cannot read the autograder's answer key in {cache}: {exc}") from None
+    for month, entry in key.months.items():
+        for table, (_rows, checksum) in entry.tables.items():
+            found.add(checksum)
+            found.add(key.expected([month], table)[1])
+    for table in answer_key.TABLES:
+        found.add(key.expected(list(scenarios.BACKFILL_MONTHS), table)[1])
+    for scenario in scenarios.plan(options.latest_month):
+        if scenario.visibility == "hidden":
+            for step in scenario.steps:
+                if step.faults:
+                    found.add(json.dumps(step.faults))
+                    found.add(json.dumps(step.faults, separators=(",", ":")))
+    return sorted(found)

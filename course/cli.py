@@ -1,0 +1,241 @@
+"""`course`: the teacher's nbgrader loop for Week 11. Parses arguments, calls the library, prints.
+
+course release            # generate the student version (stubs, no solutions) and release it
+course collect            # collect submissions from the exchange
+course grade --jobs 2     # autograder (sandboxed) + nbgrader autograde, per student
+course feedback           # feedback HTML, checked for leaks, released to the exchange
+course export             # grades.csv: one row per student, one column per check, the tier
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from course.errors import CourseError
+from course.layout import Course
+
+app = typer.Typer(
+    help="Week 11 nbgrader course: release, collect, grade, feedback, export.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, no_color=bool(os.environ.get("NO_COLOR")), soft_wrap=True)
+out = Console(no_color=bool(os.environ.get("NO_COLOR")), soft_wrap=True)  # paths stay whole
+
+RootOption = Annotated[
+    Path | None,
+    typer.Option("--root", help="Course folder (with nbgrader_config.py). Default: assignment/."),
+]
+
+
+def _course(root: Path | None) -> Course:
+    return Course(root.expanduser().resolve()) if root else Course.default()
+
+
+def _say(message: str) -> None:
+    err.print(f"[dim]{message}[/]")
+
+
+def _fail(exc: CourseError) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {exc}")
+    return typer.Exit(1)
+
+
+@app.command()
+def release(
+    root: RootOption = None,
+    zip_: Annotated[
+        bool,
+        typer.Option("--zip", help="Also write <root>/taxi_pipeline.zip, to hand out by hand."),
+    ] = False,
+) -> None:
+    """Generate the student version (solutions replaced by `fill in` stubs) and release it.
+
+    Example: course release --zip
+    """
+    from course.release import release as do_release
+    from course.release import zip_release
+
+    course = _course(root)
+    try:
+        report = do_release(course, progress=_say)
+    except CourseError as exc:
+        raise _fail(exc) from None
+    for name, count in report.stubbed.items():
+        out.print(f"stubbed {count} solution regions in {name}")
+    out.print(f"released {len(report.files)} files to the exchange at {report.released_to}")
+    if zip_:
+        out.print(f"student version for laptops: {zip_release(course)}")
+
+
+@app.command()
+def collect(root: RootOption = None) -> None:
+    """Collect the latest submission of every student from the exchange into submitted/.
+
+    Example: course collect
+    """
+    from course.nbapi import Nbgrader
+
+    course = _course(root)
+    try:
+        step = Nbgrader(course).collect()
+    except CourseError as exc:
+        raise _fail(exc) from None
+    if not step.success:
+        err.print(f"[bold red]error:[/] nbgrader collect failed:\n{step.problem()}")
+        raise typer.Exit(1)
+    students = course.submitted_students()
+    out.print(f"{len(students)} submission(s) in {course.submitted}: {', '.join(students) or '-'}")
+
+
+@app.command("import-handins")
+def import_handins(
+    folder: Annotated[Path, typer.Argument(help="Folder of <student_id>.zip files or folders.")],
+    root: RootOption = None,
+) -> None:
+    """Take hand-ins that did not come through the exchange (students on their own laptops).
+
+    Each <student_id>.zip (or <student_id>/ folder) becomes submitted/<student_id>/taxi_pipeline/.
+    Example: course import-handins ~/Downloads/week11-handins && course grade
+    """
+    from course.handins import import_handins as do_import
+
+    try:
+        report = do_import(_course(root), folder.expanduser().resolve())
+    except CourseError as exc:
+        raise _fail(exc) from None
+    out.print(f"imported {len(report.imported)}: {', '.join(report.imported) or '-'}")
+    for name, problem in report.problems.items():
+        err.print(f"[red]{name}:[/] {problem}")
+    if report.problems:
+        raise typer.Exit(1)
+
+
+@app.command()
+def grade(
+    root: RootOption = None,
+    jobs: Annotated[int, typer.Option(min=1, help="Submissions the autograder runs at once.")] = 2,
+    student: Annotated[
+        list[str] | None, typer.Option("--student", "-s", help="Only these students.")
+    ] = None,
+) -> None:
+    """Run the autograder's checks, then nbgrader autograde, for every collected submission.
+
+    Exit code 1 if a submission could not be graded at all (the others are graded anyway).
+    Example: course grade --jobs 2
+    """
+    from course.grading import grade as do_grade
+
+    try:
+        report = do_grade(_course(root), jobs=jobs, students=student, progress=_say)
+    except CourseError as exc:
+        raise _fail(exc) from None
+    table = Table("student", "status", "tier", "checks", "problems", title="grading report")
+    for entry in sorted(report.students.values(), key=lambda s: s.student):
+        colour = {"graded": "green", "repaired": "yellow"}.get(entry.status, "red")
+        table.add_row(
+            entry.student,
+            f"[{colour}]{entry.status}[/]",
+            entry.tier,
+            f"{entry.check_score:g}/{entry.check_max:g}",
+            "\n".join(entry.problems),
+        )
+    out.print(table)
+    if any(s.status == "failed" for s in report.students.values()):
+        raise typer.Exit(1)
+
+
+@app.command()
+def feedback(
+    root: RootOption = None,
+    student: Annotated[
+        list[str] | None, typer.Option("--student", "-s", help="Only these students.")
+    ] = None,
+    release: Annotated[
+        bool, typer.Option(help="Release to the exchange (--no-release: only generate).")
+    ] = True,
+) -> None:
+    """Generate feedback HTML, refuse it if it shows hidden test content, release it.
+
+    Example: course feedback
+    """
+    from course.feedback import feedback as do_feedback
+
+    course = _course(root)
+    try:
+        report = do_feedback(course, students=student, release=release, progress=_say)
+    except CourseError as exc:
+        raise _fail(exc) from None
+    out.print(f"feedback for {len(report.generated)} student(s) in {course.feedback}")
+    if release:
+        out.print(f"released to the exchange for {len(report.released)} student(s)")
+    for page in report.send_yourself:
+        out.print(f"[yellow]handed in outside the exchange; send it yourself:[/] {page}")
+    for name, problem in report.failed.items():
+        err.print(f"[red]{name}:[/] {problem}")
+    if report.failed:
+        raise typer.Exit(1)
+
+
+@app.command()
+def export(
+    root: RootOption = None,
+    to: Annotated[Path | None, typer.Option(help="CSV file. Default: <root>/grades.csv.")] = None,
+) -> None:
+    """Write one CSV row per student: per-check scores, totals, tier, status, problems.
+
+    Same as `nbgrader export` run in the course folder. Example: course export --to grades.csv
+    """
+    from course.nbapi import Nbgrader
+
+    course = _course(root)
+    target = (to or course.grades_csv).expanduser().resolve()
+    try:
+        step = Nbgrader(course).export(target)
+    except CourseError as exc:
+        raise _fail(exc) from None
+    if not step.success:
+        err.print(f"[bold red]error:[/] export failed:\n{step.problem()}")
+        raise typer.Exit(1)
+    out.print(f"wrote {target}")
+
+
+@app.command("sync-checks")
+def sync_checks(root: RootOption = None) -> None:
+    """Rewrite the source notebook's check cells from the autograder's list of checks.
+
+    Run it when the autograder gains or loses a check, then `course release`.
+    Example: course sync-checks
+    """
+    from course.authoring import sync_source_notebook
+
+    try:
+        changed = sync_source_notebook(_course(root))
+    except CourseError as exc:
+        raise _fail(exc) from None
+    out.print("check cells updated" if changed else "check cells already match the autograder")
+
+
+@app.command("student-setup")
+def student_setup(
+    folder: Annotated[Path, typer.Argument(help="The student's working folder.")],
+    root: RootOption = None,
+) -> None:
+    """Write nbgrader_config.py into a student's folder for this machine's local exchange.
+
+    Example: course student-setup ~/week11 && cd ~/week11 && nbgrader fetch_assignment taxi_pipeline
+    """
+    from course.students import setup_student
+
+    try:
+        path = setup_student(_course(root), folder.expanduser().resolve())
+    except CourseError as exc:
+        raise _fail(exc) from None
+    out.print(f"wrote {path}; from {path.parent} run: nbgrader fetch_assignment taxi_pipeline")

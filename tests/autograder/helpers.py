@@ -1,0 +1,99 @@
+"""Building blocks for the autograder's fast tests: contexts without a sandbox run."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from autograder.answer_key import AnswerKey
+from autograder.checks import Context, all_checks
+from autograder.options import GradingOptions
+from autograder.ruff import RuffReport
+from autograder.sandbox import SandboxEvidence
+from autograder.snapshot import DagSnapshot
+from autograder.source_scan import scan_files
+from autograder.submission import DAG_FILE, load_submission
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "submissions"
+REFERENCE = FIXTURES / "reference"
+REFERENCE_DAG = (REFERENCE / DAG_FILE).read_text()
+
+# What the harness reports for the reference DAG (as in a real sandbox run).
+REFERENCE_SNAPSHOT = {
+    "airflow_version": "3.3.2",
+    "parse_seconds": {"taxi_pipeline.py": 0.09},
+    "dags_by_file": {"taxi_pipeline.py": ["taxi_pipeline"]},
+    "dag": {
+        "dag_id": "taxi_pipeline",
+        "file": "taxi_pipeline.py",
+        "schedule": "@monthly",
+        "timetable": "CronTriggerTimetable",
+        "start_date": "2024-01-01T00:00:00+00:00",
+        "start_tz": "UTC",
+        "catchup": False,
+        "max_active_runs": 1,
+        "tags": ["student:grader", "taxi", "week11"],
+        "tasks": [
+            {
+                "task_id": task,
+                "upstream": [before] if before else [],
+                "downstream": [after] if after else [],
+                "trigger_rule": "all_done" if task == "notify" else "all_success",
+                "retries": 2,
+                "retry_delay_seconds": 300.0,
+            }
+            for before, task, after in [
+                (None, "ingest_taxi_month", "dbt_run"),
+                ("ingest_taxi_month", "dbt_run", "dbt_test"),
+                ("dbt_run", "dbt_test", "notify"),
+                ("dbt_test", "notify", None),
+            ]
+        ],
+    },
+}
+
+
+def submission_with(tmp_path: Path, dag_source: str | None = None, **documents: str | None):
+    """A copy of the reference submission with the DAG and/or documents replaced."""
+    root = tmp_path / "student"
+    shutil.copytree(REFERENCE, root)
+    if dag_source is not None:
+        (root / DAG_FILE).write_text(dag_source)
+    for name, text in documents.items():
+        path = root / name.replace("_md", ".md")
+        if text is None:
+            path.unlink()
+        else:
+            path.write_text(text)
+    return load_submission(root)
+
+
+def context(
+    tmp_path: Path,
+    dag_source: str | None = None,
+    snapshot: dict | None = None,
+    **documents: str | None,
+) -> Context:
+    submission = submission_with(tmp_path, dag_source, **documents)
+    sources = {p: submission.read_text(p) for p in submission.dag_folder_files if p.endswith(".py")}
+    evidence = SandboxEvidence(isolation="root-namespaces")
+    evidence.snapshot = DagSnapshot.model_validate(
+        REFERENCE_SNAPSHOT if snapshot is None else snapshot
+    )
+    return Context(
+        submission=submission,
+        source=scan_files(sources, DAG_FILE),
+        ruff=RuffReport(available=True),
+        evidence=evidence,
+        key=AnswerKey(version="test", inputs_hash="test", months={}),
+        options=GradingOptions(),
+    )
+
+
+def run_check(check_id: str, ctx: Context):
+    return all_checks()[check_id].func(ctx)
+
+
+def snapshot_with(**dag_fields) -> dict:
+    snapshot = {**REFERENCE_SNAPSHOT, "dag": {**REFERENCE_SNAPSHOT["dag"], **dag_fields}}
+    return snapshot

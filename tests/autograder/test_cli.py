@@ -1,0 +1,80 @@
+"""The `autograder` command: help, listing, usage errors, and a real check and grade."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from typer.testing import CliRunner
+
+from autograder.checks import all_checks
+from autograder.cli import app
+from tests.autograder.helpers import FIXTURES
+
+runner = CliRunner()
+
+
+def test_help_lists_the_commands_with_examples() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0, result.output
+    for command in ("check", "grade", "list-checks"):
+        assert command in result.output
+    grade_help = runner.invoke(app, ["grade", "--help"])
+    assert "autograder grade submissions/ --out gradebook/ --jobs 2" in grade_help.output
+
+
+def test_list_checks_shows_every_id() -> None:
+    result = runner.invoke(app, ["list-checks"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    for check_id in all_checks():
+        assert check_id in result.output
+
+
+def test_version() -> None:
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.output.startswith("1.")
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["grade", "no/such/folder", "--out", "x"], "is not a folder"),
+        (["check", "no/such/folder"], "does not exist"),
+        (["grade", str(FIXTURES), "--out", str(FIXTURES / "out")], "inside the submissions"),
+        (["check", ".", "--isolation", "docker"], "--isolation must be"),
+    ],
+)
+def test_usage_problems_exit_2_with_a_message(args, message) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 2, result.output
+    assert message in result.output.replace("\n", " ")
+
+
+@pytest.mark.slow
+def test_check_prints_hints_and_exits_1_on_a_failed_public_check(tmp_path) -> None:
+    root = tmp_path / "mine" / "import_error"
+    shutil.copytree(FIXTURES / "import_error", root)
+    result = runner.invoke(app, ["check", str(root), "--import-timeout", "15"])
+    assert result.exit_code == 1, result.output
+    assert "timdelta" in result.output
+    assert "Hint:" in result.output
+    assert "Tier reached (public checks only): none" in result.output
+    assert "behaviour_retries_transient" not in result.output  # hidden checks do not run
+
+
+@pytest.mark.slow
+def test_grade_writes_the_gradebook(tmp_path) -> None:
+    students = tmp_path / "class"
+    for name, source in (("ada", "cycle"), ("bob", "fork_bomb")):
+        shutil.copytree(FIXTURES / source, students / name)
+    out = tmp_path / "out"
+    result = runner.invoke(app, ["grade", str(students), "--out", str(out), "--jobs", "2"])
+    assert result.exit_code == 0, result.output
+    for path in ("grades.csv", "summary.json", "class_report.html", "pass_rates.png"):
+        assert (out / path).exists(), path
+    for name in ("ada", "bob"):
+        assert (out / "results" / f"{name}.json").exists()
+        assert (out / "feedback" / f"{name}.md").exists()
+        assert (out / "feedback" / f"{name}.html").exists()
+    again = runner.invoke(app, ["grade", str(students), "--out", str(out)])
+    assert again.exit_code == 0 and "2 kept from an earlier run" in again.output
