@@ -24,7 +24,7 @@ install: $(STAMP)  ## create .venv from the lock file (other targets do this for
 lab: $(STAMP)  ## start the taxi source and open the workbook in JupyterLab
 	$(BIN)/workbook init
 	$(BIN)/workbook source start
-	$(BIN)/jupyter lab --notebook-dir=$(CURDIR) notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
 
 test: $(STAMP)  ## run the whole test suite (installs first)
 	@$(BIN)/python -m workbook.system_setup
