@@ -6,6 +6,7 @@ Exit codes: 0 done; 1 a public check failed (`check`) or a submission could not 
 
 from __future__ import annotations
 
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -62,6 +63,15 @@ def _options(isolation: str, **fields) -> GradingOptions:
     return GradingOptions(isolation=chosen, **fields)
 
 
+def _stop_on_sigterm() -> None:
+    """`kill` (SIGTERM) stops grading like Ctrl-C: sandboxes are killed, temp files removed."""
+
+    def interrupt(signum, frame) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def _fail(error: Exception, code: int = 2) -> typer.Exit:
     err.print(f"[bold red]error:[/] {escape(str(error))}")
     return typer.Exit(code)
@@ -84,6 +94,7 @@ def check(
     from autograder.grading import grade_submission
     from autograder.reporters.feedback import truncate
 
+    _stop_on_sigterm()
     try:
         options = _options(
             isolation, public_only=True, import_timeout=import_timeout, run_timeout=run_timeout
@@ -92,6 +103,9 @@ def check(
             result = grade_submission(path, options)
     except AutograderError as error:
         raise _fail(error) from None
+    except KeyboardInterrupt:
+        err.print("\n[yellow]Interrupted.[/]")
+        raise typer.Exit(130) from None
     table = Table(title=f"{result.student}: {result.score:g} / {result.max_score:g} (public)")
     table.add_column("")
     table.add_column("check")
@@ -109,7 +123,10 @@ def check(
             out.print(escape(truncate(item.output, options.output_lines)), highlight=False)
     for warning in result.warnings:
         err.print(f"[yellow]note:[/] {escape(warning)}")
-    out.print(f"\nTier reached (public checks only): {result.tier}")
+    out.print(
+        f"\nTier reached on the public checks: {result.tier} (your teacher's hidden checks "
+        "can still lower it)"
+    )
     if result.error or any(not c.passed for c in result.checks):
         raise typer.Exit(1)
 
@@ -137,10 +154,12 @@ def grade(
 
     Example: autograder grade submissions/ --out gradebook/ --jobs 2
     """
-    from autograder.grading import grade_class
+    from autograder.grading import grade_class, selected_submissions
 
     try:
         options = _options(isolation, import_timeout=import_timeout, run_timeout=run_timeout)
+        # Usage mistakes are reported before the progress bar appears.
+        total = len(selected_submissions(submissions, out_dir, student))
     except AutograderError as error:
         raise _fail(error) from None
     progress = Progress(
@@ -162,10 +181,8 @@ def grade(
         progress.console.print(f"  {escape(name)}: {what}")
         progress.update(task, completed=len(done))
 
+    _stop_on_sigterm()
     try:
-        from autograder.submission import find_submissions
-
-        total = len(find_submissions(submissions)) if not student else len(student)
         progress.update(task, total=total)
         with progress:
             result = grade_class(

@@ -169,6 +169,25 @@ def grade_submission(path: Path, options: GradingOptions | None = None) -> Submi
 # ---------------------------------------------------------------- a class
 
 
+def selected_submissions(
+    submissions_dir: Path, out_dir: Path, students: list[str] | None = None
+) -> list[Path]:
+    """The student folders `grade_class` will grade; raises on a bad --out or --student."""
+    submissions_dir = Path(submissions_dir).resolve()
+    out_dir = Path(out_dir).resolve()
+    if out_dir == submissions_dir or submissions_dir in out_dir.parents:
+        raise AutograderError(
+            f"--out {out_dir} is inside the submissions folder; choose a folder outside it."
+        )
+    folders = find_submissions(submissions_dir)
+    if students:
+        unknown = sorted(set(students) - {f.name for f in folders})
+        if unknown:
+            raise AutograderError(f"no submission folder for: {', '.join(unknown)}")
+        folders = [f for f in folders if f.name in students]
+    return folders
+
+
 def grade_class(
     submissions_dir: Path,
     out_dir: Path,
@@ -193,16 +212,7 @@ def grade_class(
     started = time.monotonic()
     submissions_dir = Path(submissions_dir).resolve()
     out_dir = Path(out_dir).resolve()
-    if out_dir == submissions_dir or submissions_dir in out_dir.parents:
-        raise AutograderError(
-            f"--out {out_dir} is inside the submissions folder; choose a folder outside it."
-        )
-    folders = find_submissions(submissions_dir)
-    if students:
-        unknown = sorted(set(students) - {f.name for f in folders})
-        if unknown:
-            raise AutograderError(f"no submission folder for: {', '.join(unknown)}")
-        folders = [f for f in folders if f.name in students]
+    folders = selected_submissions(submissions_dir, out_dir, students)
     out_dir.mkdir(parents=True, exist_ok=True)
     version = grader_version()
     cache = options.resolved_cache_dir()

@@ -38,6 +38,7 @@ sys.path.insert(0, str(BENCH))
 from static_grader import grade as static_grade  # noqa: E402
 
 from autograder import GradingOptions, grade_class  # noqa: E402
+from autograder.checks import all_checks  # noqa: E402
 from tests.autograder.corpus import FIXTURES  # noqa: E402
 
 CORPUS = REPO / "tests" / "fixtures" / "submissions"
@@ -190,7 +191,10 @@ def main() -> None:
             f"{len(missed)} of them:"
         )
         for row in missed:
-            caught = sorted(FIXTURES[row["student"]].fails & set(row["ours_failed"]))
+            order = list(all_checks())  # integrity first: the root cause leads
+            caught = sorted(
+                FIXTURES[row["student"]].fails & set(row["ours_failed"]), key=order.index
+            )
             shown = ", ".join(caught[:2]) + (f" (+{len(caught) - 2})" if len(caught) > 2 else "")
             print(
                 f"  {row['student']:<42} static {row['static_points']:>5g}  ours "

@@ -14,6 +14,7 @@ Not collected by the project's test suite (it lives in bench/).
 
 from __future__ import annotations
 
+import atexit
 import os
 import shutil
 import tempfile
@@ -22,6 +23,7 @@ from pathlib import Path
 
 SUBMISSION = Path(os.environ.get("NAIVE_SUBMISSION", ".")).resolve()
 HOME = Path(tempfile.mkdtemp(prefix="naive-airflow-"))
+atexit.register(shutil.rmtree, HOME, True)
 os.environ["AIRFLOW_HOME"] = str(HOME)
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{HOME / 'airflow.db'}"
 os.environ["AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT"] = os.environ.get("NAIVE_IMPORT_TIMEOUT", "10")

@@ -34,6 +34,10 @@ _TASK_START = re.compile(r"\[DAG TEST\] starting task_id=(\S+)")
 _TASK_END = re.compile(r"\[DAG TEST\] end task task_id=(\S+)")
 _SANDBOX_PATH = re.compile(re.escape(tempfile.gettempdir()) + r"/autograder-\w+/s-\w+")
 _LOG_STAMP = re.compile(r"^(\x1b\[\d*m)*(\d{4}-\d\d-\d\dT[\d:.]+Z |\d\d:\d\d:\d\d  )")
+# Airflow's own bookkeeping lines in a task log (not what went wrong).
+_PLUMBING = re.compile(
+    r"^\[(info|debug)\s*\].*\[(airflow\.|task\]|py\.warnings)|::(end)?group::|\[py\.warnings\]"
+)
 _FRAME = re.compile(r'^\s*File "([^"]+)", line \d+')
 _TELLING = re.compile(r"\bFAIL\b|\bERROR\b|Failure in|Error:|Exception:|answered \d{3}|Traceback")
 
@@ -242,6 +246,7 @@ class Run:
             if state != "failed":
                 continue
             log = without_library_frames(self.task_log(task_id, 2000).splitlines())
+            log = [line for line in log if not _PLUMBING.search(line)]
             telling = list(dict.fromkeys(line for line in log if _TELLING.search(line)))
             telling = telling[: lines // 2]
             tail = [line for line in log[-(lines - len(telling)) :] if line not in telling]

@@ -340,10 +340,10 @@ FIXTURES: dict[str, Fixture] = {
         frozenset(RUNS_BROKEN | {"behaviour_failure_gates_dbt", "behaviour_notify_on_failure"}),
         (
             dag(
-                "        month = _run_month()\n        schema = schema_for(STUDENT)\n",
+                "        month = _run_month()\n        schema = _schema()\n",
                 "        import ctypes\n\n"
                 "        ctypes.string_at(0)\n"
-                "        month = _run_month()\n        schema = schema_for(STUDENT)\n",
+                "        month = _run_month()\n        schema = _schema()\n",
             ),
         ),
     ),
@@ -362,12 +362,15 @@ FIXTURES: dict[str, Fixture] = {
         frozenset({"behaviour_manual_trigger"}),
         (
             dag(
-                "    return month_for_run(dag_run.logical_date, da"
-                'g_run.run_after, context["params"].get("month"))\n',
-                '    if context["params"].get("month"):\n'
-                "        return month_for_run(None, dag_ru"
-                'n.run_after, context["params"]["month"])\n'
-                '    return date.fromisoformat(context["ds"][:7] + "-01")\n',
+                "    try:\n        return month_for_run(\n"
+                "            dag_run.logical_date, dag_run.run_after, "
+                'context["params"].get("month")\n'
+                "        )\n",
+                "    try:\n"
+                '        if context["params"].get("month"):\n'
+                "            return month_for_run(None, dag_run.run_after, "
+                'context["params"]["month"])\n'
+                '        return date.fromisoformat(context["ds"][:7] + "-01")\n',
             ),
         ),
     ),

@@ -51,3 +51,13 @@ def test_every_check_belongs_to_exactly_one_tier() -> None:
     listed = [c for ids in TIERS.values() for c in ids]
     assert sorted(listed) == sorted(all_checks())
     assert "docs_runbook" in TIERS["minimum"] and "behaviour_one_month" in TIERS["minimum"]
+
+
+def test_the_reference_fixture_is_the_course_reference_dag() -> None:
+    course = (HERE.parents[1] / "dags" / "taxi_pipeline.py").read_text()
+    fixture = (ROOT / "reference" / "dags" / "taxi_pipeline.py").read_text()
+    assert fixture == course, (
+        "dags/taxi_pipeline.py changed: copy it to tests/fixtures/submissions/reference/dags/ "
+        "and run `.venv/bin/python -m tests.autograder.corpus` (fix an edit that no longer "
+        "applies in tests/autograder/corpus.py)"
+    )
