@@ -93,12 +93,17 @@ def check(
     """
     from autograder.grading import grade_submission
     from autograder.reporters.feedback import truncate
+    from autograder.sandbox import detect_isolation
 
     _stop_on_sigterm()
     try:
         options = _options(
             isolation, public_only=True, import_timeout=import_timeout, run_timeout=run_timeout
         )
+        unsandboxed = detect_isolation(options.isolation)
+        if unsandboxed.kind == "none":  # the other kinds' notes only matter to a teacher
+            for note in unsandboxed.warnings:
+                err.print(f"[yellow]note:[/] {escape(note)}")
         with err.status("Running the public checks (the DAG runs for real; a few minutes)..."):
             result = grade_submission(path, options)
     except AutograderError as error:
@@ -206,6 +211,8 @@ def grade(
         f"Graded {len(result.results)} students in {result.seconds:.0f} s "
         f"({len(result.reused)} kept from an earlier run). Gradebook: {out_dir / 'grades.csv'}"
     )
+    for note in result.notes:
+        err.print(f"[yellow]note:[/] {escape(note)}")
     if result.ungraded:
         err.print(f"[red]Could not grade:[/] {', '.join(result.ungraded)} (see {out_dir}/logs/)")
         raise typer.Exit(1)

@@ -287,6 +287,7 @@ def grade_class(
         ungraded=ungraded,
         seconds=time.monotonic() - started,
         timings=timings,
+        notes=session.isolation.warnings,
     )
     write_class_outputs(out_dir, class_result, options)
     return class_result

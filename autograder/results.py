@@ -79,6 +79,7 @@ class ClassResult:
     ungraded: tuple[str, ...] = ()  # the grader could not finish these (their rows are zeros)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # about the grading set-up, for the teacher (e.g. a weak sandbox)
 
     def by_student(self) -> dict[str, SubmissionResult]:
         return {r.student: r for r in self.results}

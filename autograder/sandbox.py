@@ -638,9 +638,9 @@ def run_submission(
 ) -> SandboxEvidence:
     """Start a sandbox, inspect the DAG, run every scenario, probe the evidence, clean up."""
     started = time.monotonic()
-    evidence = SandboxEvidence(
-        isolation=session.isolation.kind, warnings=list(session.isolation.warnings)
-    )
+    # The isolation's own notes concern the grading set-up, not the student: the teacher gets
+    # them once per class (ClassResult.notes), not in every student's feedback.
+    evidence = SandboxEvidence(isolation=session.isolation.kind)
     if submission.dag_file is None:
         evidence.failure = "there is no dags/taxi_pipeline.py to run"
         return evidence

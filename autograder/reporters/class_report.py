@@ -53,6 +53,7 @@ def render_html(result: ClassResult) -> str:
         for r in result.results
     )
     tiers = ", ".join(f"{k}: {v}" for k, v in sorted(data["tiers"].items()))
+    notes = "".join(f"<p><strong>Note:</strong> {e(note)}</p>" for note in result.notes)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Week 11 class report</title>
 <style>
@@ -63,6 +64,7 @@ td, th {{ padding: .25rem .6rem; border-bottom: 1px solid #ddd; text-align: left
 <h1>Week 11 class report</h1>
 <p>{data["students"]} students &middot; mean {data["mean_score"]:g} &middot; median
 {data["median_score"]:g} of {data["max_score"]:g} &middot; tiers: {e(tiers)}</p>
+{notes}
 <img src="pass_rates.png" alt="Pass rate per check" style="max-width:100%">
 <h2>Checks</h2>
 <table><tr><th>id</th><th>check</th><th>visibility</th><th>pass rate</th><th>mean</th></tr>

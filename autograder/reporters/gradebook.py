@@ -58,6 +58,7 @@ def summary(result: ClassResult) -> dict:
         "mean_score": round(statistics.fmean(totals), 2) if totals else 0,
         "median_score": round(statistics.median(totals), 2) if totals else 0,
         "tiers": tiers,
+        "grader_notes": list(result.notes),
         "checks": per_check,
         "timing": {
             "wall_seconds": round(result.seconds, 1),

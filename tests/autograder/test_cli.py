@@ -62,6 +62,18 @@ def test_check_prints_hints_and_exits_1_on_a_failed_public_check(tmp_path) -> No
     assert "Hint:" in result.output
     assert "Tier reached on the public checks: none" in result.output
     assert "behaviour_retries_transient" not in result.output  # hidden checks do not run
+    assert "note:" not in result.output  # a sandboxed check has nothing to warn about
+
+
+@pytest.mark.slow
+def test_check_without_namespaces_warns_whoever_runs_it(tmp_path) -> None:
+    root = tmp_path / "mine" / "import_error"
+    shutil.copytree(FIXTURES / "import_error", root)
+    args = ["check", str(root), "--import-timeout", "15", "--isolation", "none"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    assert "no sandbox namespaces" in " ".join(result.output.split())
+    assert "timdelta" in result.output
 
 
 @pytest.mark.slow
