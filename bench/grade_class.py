@@ -190,8 +190,8 @@ def main() -> None:
             f" of {len(ORDINARY_BUGS)}; the autograder fails the check for the bug in "
             f"{len(missed)} of them:"
         )
+        order = list(all_checks())  # integrity first: the root cause leads
         for row in missed:
-            order = list(all_checks())  # integrity first: the root cause leads
             caught = sorted(
                 FIXTURES[row["student"]].fails & set(row["ours_failed"]), key=order.index
             )
