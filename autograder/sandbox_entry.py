@@ -402,7 +402,7 @@ def main() -> None:
     harness = Harness(setup)
     harness.start()  # before any thread starts: preexec_fn is only safe in a one-thread process
 
-    from workbook.taxi.source import serve_in_thread
+    from taxi_source.server import serve_in_thread
 
     source = serve_in_thread(
         port=setup.get("source_port", 0),

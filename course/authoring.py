@@ -8,8 +8,8 @@ import tempfile
 import nbformat
 
 from course import autograder_link
+from course.assignment_notebook import sync_check_cells
 from course.layout import NOTEBOOK, Course
-from course.notebook import sync_check_cells
 
 
 def sync_source_notebook(course: Course) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from course.checks import CheckInfo
+from course.autograder_results import CheckInfo
 from course.errors import CourseError
 
 

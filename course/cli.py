@@ -131,7 +131,7 @@ def grade(
     Exit code 1 if a submission could not be graded at all (the others are graded anyway).
     Example: course grade --jobs 2
     """
-    from course.grading import grade as do_grade
+    from course.autograde import grade as do_grade
 
     try:
         report = do_grade(_course(root), jobs=jobs, students=student, progress=_say)
@@ -166,14 +166,14 @@ def feedback(
 
     Example: course feedback
     """
-    from course.feedback import feedback as do_feedback
+    from course.feedback_release import feedback as do_feedback
 
     course = _course(root)
     try:
         report = do_feedback(course, students=student, release=release, progress=_say)
     except CourseError as exc:
         raise _fail(exc) from None
-    out.print(f"feedback for {len(report.generated)} student(s) in {course.feedback}")
+    out.print(f"feedback for {len(report.generated)} student(s) in {course.feedback_release}")
     if release:
         out.print(f"released to the exchange for {len(report.released)} student(s)")
     for page in report.send_yourself:

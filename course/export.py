@@ -24,10 +24,10 @@ from pathlib import Path
 from nbgrader.api import Gradebook, MissingEntry
 from nbgrader.plugins import ExportPlugin
 
-from course.checks import CheckInfo, CheckScore, tier_report
+from course.assignment_notebook import grade_id, is_check_cell, nbgrader_meta
+from course.autograder_results import CheckInfo, CheckScore, tier_report
+from course.grading_log import GradingReport
 from course.layout import ASSIGNMENT, NOTEBOOK, Course
-from course.notebook import grade_id, is_check_cell, nbgrader_meta
-from course.report import GradingReport
 
 FIXED = [
     "student_id",
@@ -77,7 +77,7 @@ def _fmt(value: float | None) -> str:
 
 def rows(course: Course, gradebook: Gradebook) -> tuple[list[str], list[dict[str, str]]]:
     """The header and one row per student on the gradebook's roster."""
-    report = GradingReport.load(course.report)
+    report = GradingReport.load(course.grading_log)
     checks = [
         CheckInfo(id=c.id, points=c.points, tier=c.tier, hidden=c.hidden)
         for c in (report.checks if report else [])

@@ -14,8 +14,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from quiz.cli import app as quiz_app
 from workbook import airflow_env
-from workbook.quiz.cli import app as quiz_app
 
 app = typer.Typer(
     help="Week 11 workbook: local Airflow 3, the taxi source, the reference pipeline and the quiz.",
@@ -54,7 +54,7 @@ def source_serve(
 
     Example: workbook source serve --port 8765 --faults '{"2024-02": {"transient": 2}}'
     """
-    from workbook.taxi.source import serve_in_thread
+    from taxi_source.server import serve_in_thread
 
     try:
         schedule = json.loads(faults) if faults else {}
@@ -82,7 +82,7 @@ def source_serve(
 @source_app.command("start")
 def source_start() -> None:
     """Start the source in the background (notebooks and `make demo` do this for you)."""
-    from workbook.taxi import daemon
+    from taxi_source import daemon
 
     try:
         url = daemon.ensure_running()
@@ -94,7 +94,7 @@ def source_start() -> None:
 @source_app.command("stop")
 def source_stop() -> None:
     """Stop the background source started by `workbook source start`."""
-    from workbook.taxi import daemon
+    from taxi_source import daemon
 
     out.print("stopped" if daemon.stop() else "no background source was started from this checkout")
 
@@ -109,7 +109,7 @@ def source_faults(
 
     Example: workbook source faults '{"2024-05": {"permanent": true}}'
     """
-    from workbook.taxi import daemon
+    from taxi_source import daemon
 
     try:
         daemon.set_faults(json.loads(schedule))
@@ -122,7 +122,7 @@ def source_faults(
 
 def _use_source() -> None:
     """Point the DAGs at TAXI_SOURCE_URL if set, else at the background source (started now)."""
-    from workbook.taxi import daemon
+    from taxi_source import daemon
 
     if "TAXI_SOURCE_URL" not in os.environ:
         try:

@@ -10,8 +10,8 @@ import shutil
 from rich.console import Console
 from rich.table import Table
 
+from taxi_source import daemon
 from workbook import paths, runner, warehouse
-from workbook.taxi import daemon
 
 FIRST, LAST = "2024-01", "2024-07"
 

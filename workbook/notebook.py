@@ -400,7 +400,7 @@ class Source:
 def _start_source() -> str:
     if url := os.environ.get("TAXI_SOURCE_URL"):
         return url
-    from workbook.taxi import daemon
+    from taxi_source import daemon
 
     try:
         url = daemon.ensure_running()

@@ -1013,7 +1013,7 @@ def _safe_retry(wb: Any, report: object) -> None:
         'wb.source.faults({"2024-02": {"transient": 1}}).',
     )
     rows = wb.xcom(report, "load_then_confirm")
-    from workbook.taxi.generator import month_rows
+    from taxi_source.generator import month_rows
 
     january = len(month_rows(2024, 1))
     need(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from workbook.taxi.source import RunningSource, serve_in_thread
+from taxi_source.server import RunningSource, serve_in_thread
 
 
 @pytest.fixture(scope="session")

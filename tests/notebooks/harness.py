@@ -19,9 +19,9 @@ import nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from taxi_source.server import RunningSource
 from tests.conftest import REPO
 from workbook.notebook import DEPRECATION_NAMES
-from workbook.taxi.source import RunningSource
 
 NOTEBOOKS = REPO / "notebooks"
 SOLUTIONS_FILE = NOTEBOOKS / "_build" / "solutions.py"

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from quiz.loader import load_quiz
+from quiz.model import Quiz
 from tests.quiz.paths import QUIZ_PATH
-from workbook.quiz.loader import load_quiz
-from workbook.quiz.model import Quiz
 
 
 @pytest.fixture(scope="session")

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from quiz.cli import app
+from quiz.model import schema_text
 from tests.quiz.paths import FIXTURES, QUIZ_PATH, REPO
 from workbook.cli import app as workbook_app
-from workbook.quiz.cli import app
-from workbook.quiz.model import schema_text
 
 cli = CliRunner()
 PARTIAL = FIXTURES / "responses" / "partial.json"

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from quiz.cli import app
+from quiz.errors import Problem, QuizError
+from quiz.loader import load_quiz
+from quiz.model import Quiz
+from quiz.responses import load_responses
+from quiz.teacher.overrides import load_overrides
 from tests.quiz.paths import FIXTURES
-from workbook.quiz.cli import app
-from workbook.quiz.errors import Problem, QuizError
-from workbook.quiz.loader import load_quiz
-from workbook.quiz.model import Quiz
-from workbook.quiz.overrides import load_overrides
-from workbook.quiz.responses import load_responses
 
 BAD_QUIZZES = sorted((FIXTURES / "bad_quiz").glob("*.yaml"))
 EXPECT = re.compile(

@@ -7,9 +7,9 @@ import json
 import jsonschema
 import yaml
 
+from quiz.model import TOPICS, Quiz, schema_text
+from quiz.scoring import check_examples
 from tests.quiz.paths import QUIZ_PATH, REPO
-from workbook.quiz.model import TOPICS, Quiz, schema_text
-from workbook.quiz.scoring import check_examples
 
 SCHEMA_PATH = REPO / "assets" / "week_11_quiz.schema.json"
 

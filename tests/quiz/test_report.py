@@ -16,10 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from quiz.model import Quiz
+from quiz.teacher.overrides import load_overrides
+from quiz.teacher.report import ClassReport, build_report, topic_shares
 from tests.quiz.paths import FIXTURES
-from workbook.quiz.model import Quiz
-from workbook.quiz.overrides import load_overrides
-from workbook.quiz.report import ClassReport, build_report, topic_shares
 
 KEY = ["grid", "failed_task", "task_log", "try_number", "rendered_template"]
 # For each question: (answer, points) pairs, best first; the points come from the rules.

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from workbook.quiz.errors import QuizError
-from workbook.quiz.model import Quiz
-from workbook.quiz.responses import (
+from quiz.errors import QuizError
+from quiz.model import Quiz
+from quiz.responses import (
     find_responses_files,
     load_responses,
     mark_submitted,

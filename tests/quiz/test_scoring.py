@@ -6,16 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.quiz.paths import FIXTURES
-from workbook.quiz.model import Quiz
-from workbook.quiz.responses import load_responses
-from workbook.quiz.scoring import (
+from quiz.model import Quiz
+from quiz.responses import load_responses
+from quiz.scoring import (
     Override,
     kendall_share,
     parse_number,
     score_answer,
     score_responses,
 )
+from tests.quiz.paths import FIXTURES
 
 KEY = ["grid", "failed_task", "task_log", "try_number", "rendered_template"]
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from workbook.quiz.model import Quiz
-from workbook.quiz.terminal import TerminalSession, parse_answer
+from quiz.model import Quiz
+from quiz.terminal import TerminalSession, parse_answer
 
 # Letters as the terminal shows them (options in the YAML's order).
 ALL_RIGHT = [

@@ -6,8 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from workbook.quiz.model import Quiz
-from workbook.quiz.widget import QuizWidget
+from quiz.model import Quiz
+from quiz.widget import QuizWidget
 
 
 def saved(path: Path) -> dict:

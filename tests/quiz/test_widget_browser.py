@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 
+from quiz.model import Quiz
+from quiz.widget import plain
 from tests.quiz.paths import FIXTURES, REPO
 from workbook.browser_setup import find_chromium
-from workbook.quiz.model import Quiz
-from workbook.quiz.widget import plain
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 NOTEBOOK = REPO / "notebooks" / "11_quiz.ipynb"

@@ -1,5 +1,0 @@
-"""The course's data source: synthetic NYC green-taxi months, served over HTTP like the TLC CDN."""
-
-from workbook.taxi.generator import COLUMNS, month_file_name, month_parquet_bytes
-
-__all__ = ["COLUMNS", "month_file_name", "month_parquet_bytes"]
