@@ -14,8 +14,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from airflow_env import settings as airflow_settings
 from quiz.cli import app as quiz_app
-from workbook import airflow_env
 
 app = typer.Typer(
     help="Week 11 workbook: local Airflow 3, the taxi source, the reference pipeline and the quiz.",
@@ -134,9 +134,9 @@ def _use_source() -> None:
 @app.command("init")
 def init() -> None:
     """Create the project-local Airflow home (.airflow/) and its metadata database."""
-    home = airflow_env.configure()
+    home = airflow_settings.configure()
     started = time.perf_counter()
-    airflow_env.ensure_db()
+    airflow_settings.ensure_db()
     out.print(f"Airflow home ready at {home} ({time.perf_counter() - started:.1f}s)")
 
 
@@ -207,7 +207,7 @@ def demo() -> None:
 def ui(port: Annotated[int, typer.Option(help="Port of the Airflow UI.")] = 8080) -> None:
     """Run the real Airflow UI, scheduler and dag-processor (`airflow standalone`) until Ctrl-C."""
 
-    home = airflow_env.configure()
+    home = airflow_settings.configure()
     os.environ["AIRFLOW__API__PORT"] = str(port)
     # Workers reach the api-server's execution API at this URL; its default assumes port 8080.
     os.environ["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] = f"http://localhost:{port}/execution/"
