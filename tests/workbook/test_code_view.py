@@ -10,7 +10,7 @@ from workbook import code_view
 from workbook.errors import WorkbookError
 from workbook.paths import REPO_ROOT
 
-DAG = '''import pendulum
+DAG = """import pendulum
 
 
 def helper():
@@ -18,7 +18,7 @@ def helper():
     if True:
         return 1
     # [END body]
-'''
+"""
 
 
 @pytest.fixture

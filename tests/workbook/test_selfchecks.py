@@ -76,8 +76,7 @@ WRONG_ANSWERS: dict[str, tuple[str, str]] = {
         "also deleted January",
     ),
     "ch05_month_for": (
-        "def ex_month_for(logical_date, run_after, conf):\n"
-        "    return f'{logical_date:%Y-%m}'",
+        "def ex_month_for(logical_date, run_after, conf):\n    return f'{logical_date:%Y-%m}'",
         "your function raised",
     ),
     "ch05_which_idempotent": (
