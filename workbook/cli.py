@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -220,12 +221,28 @@ def ui(port: Annotated[int, typer.Option(help="Port of the Airflow UI.")] = 8080
         f"below and kept in {home / 'simple_auth_manager_passwords.json.generated'}. "
         "Ctrl-C stops it."
     )
+    # SIGTERM (a test, a process manager) stops Airflow as Ctrl-C does: standalone runs in a
+    # process group of its own, which would otherwise outlive this command.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     proc = subprocess.Popen([str(airflow), "standalone"], start_new_session=True)
     try:
         proc.wait()
     except KeyboardInterrupt:
+        pass
+    finally:
+        _stop_group(proc)
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    """Terminate a process group (its leader may be gone, its children not), wait, then kill
+    what is left."""
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=30)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
 
 
 def main() -> None:  # pragma: no cover - console entry point
