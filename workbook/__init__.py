@@ -1,3 +1,4 @@
-"""Student-side helpers for the Week 11 workbook: local Airflow, the taxi source, the quiz."""
+"""Student-side package of the Week 11 workbook: the notebooks' session (`workbook.session`,
+`wb = setup("05")`), the DAG runner, the self-checks, and the `workbook` command line."""
 
 __version__ = "0.1.0"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -14,8 +15,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from airflow_env import settings as airflow_settings
 from quiz.cli import app as quiz_app
-from workbook import airflow_env
 
 app = typer.Typer(
     help="Week 11 workbook: local Airflow 3, the taxi source, the reference pipeline and the quiz.",
@@ -134,9 +135,9 @@ def _use_source() -> None:
 @app.command("init")
 def init() -> None:
     """Create the project-local Airflow home (.airflow/) and its metadata database."""
-    home = airflow_env.configure()
+    home = airflow_settings.configure()
     started = time.perf_counter()
-    airflow_env.ensure_db()
+    airflow_settings.ensure_db()
     out.print(f"Airflow home ready at {home} ({time.perf_counter() - started:.1f}s)")
 
 
@@ -207,7 +208,7 @@ def demo() -> None:
 def ui(port: Annotated[int, typer.Option(help="Port of the Airflow UI.")] = 8080) -> None:
     """Run the real Airflow UI, scheduler and dag-processor (`airflow standalone`) until Ctrl-C."""
 
-    home = airflow_env.configure()
+    home = airflow_settings.configure()
     os.environ["AIRFLOW__API__PORT"] = str(port)
     # Workers reach the api-server's execution API at this URL; its default assumes port 8080.
     os.environ["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"] = f"http://localhost:{port}/execution/"
@@ -220,12 +221,28 @@ def ui(port: Annotated[int, typer.Option(help="Port of the Airflow UI.")] = 8080
         f"below and kept in {home / 'simple_auth_manager_passwords.json.generated'}. "
         "Ctrl-C stops it."
     )
+    # SIGTERM (a test, a process manager) stops Airflow as Ctrl-C does: standalone runs in a
+    # process group of its own, which would otherwise outlive this command.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     proc = subprocess.Popen([str(airflow), "standalone"], start_new_session=True)
     try:
         proc.wait()
     except KeyboardInterrupt:
+        pass
+    finally:
+        _stop_group(proc)
+
+
+def _stop_group(proc: subprocess.Popen) -> None:
+    """Terminate a process group (its leader may be gone, its children not), wait, then kill
+    what is left."""
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(proc.pid, signal.SIGTERM)
+    with contextlib.suppress(subprocess.TimeoutExpired):
         proc.wait(timeout=30)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=10)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -191,7 +191,7 @@ def gantt(report: Any, title: str | None = None) -> Picture:
 def schedule_timeline(rows: dict[str, Sequence[Any]], title: str = "") -> Picture:
     """One panel per schedule: each run's data interval (bar), logical date (●), run time (▲).
 
-    `rows` maps a label to the runs `workbook.notebook.planned_runs` computed for it.
+    `rows` maps a label to the runs `workbook.schedules.planned_runs` computed for it.
     """
     fig = Figure(figsize=(9, 1.2 + 1.5 * len(rows)))
     axes = fig.subplots(len(rows), 1, sharex=True, squeeze=False)[:, 0]

@@ -8,23 +8,15 @@ captured and kept per task, so a notebook shows a short table and the log only o
 
 from __future__ import annotations
 
-import contextlib
-import io
-import logging
-import os
-import re
-import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from workbook import airflow_env, paths
-
-_TASK_START = re.compile(r"\[DAG TEST\] starting task_id=(\S+)")
-_TASK_END = re.compile(r"\[DAG TEST\] end task task_id=(\S+)")
+from airflow_env import settings as airflow_settings
+from airflow_env.logs import split_task_logs
+from workbook import paths
+from workbook.console import captured_output
 
 
 class DagNotFound(LookupError):
@@ -109,68 +101,9 @@ class RunReport:
         )
 
 
-@contextlib.contextmanager
-def _captured_output() -> Iterator[io.StringIO]:
-    """Capture Python-level and file-descriptor-level output (Airflow's and dbt's logs) in order."""
-    result = io.StringIO()
-    with tempfile.TemporaryFile(mode="w+b") as raw:
-        sys.stdout.flush()
-        sys.stderr.flush()
-        saved = [os.dup(1), os.dup(2)]
-        os.dup2(raw.fileno(), 1)
-        os.dup2(raw.fileno(), 2)
-        # Write through fd 1 (now the temp file), so Python prints and C-level writes stay
-        # interleaved, and a logger that caches this stream writes to the real stdout later
-        # instead of to a closed or reused descriptor.
-        text = open(1, "w", buffering=1, encoding="utf-8", closefd=False)  # noqa: SIM115
-        # Logging handlers keep the stream they were configured with (pytest's or Jupyter's
-        # stdout); point them at the capture too, or the per-task markers go missing.
-        handlers = _stream_handlers()
-        previous = [h.setStream(text) for h in handlers]
-        try:
-            with contextlib.redirect_stdout(text), contextlib.redirect_stderr(text):
-                yield result
-        finally:
-            for handler, stream in zip(handlers, previous, strict=True):
-                handler.setStream(stream)
-            text.flush()
-            os.dup2(saved[0], 1)
-            os.dup2(saved[1], 2)
-            for fd in saved:
-                os.close(fd)
-            raw.seek(0)
-            result.write(raw.read().decode("utf-8", errors="replace"))
-
-
-def _stream_handlers() -> list[logging.StreamHandler]:
-    loggers = [logging.getLogger()] + [
-        lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)
-    ]
-    found: dict[int, logging.StreamHandler] = {}
-    for lg in loggers:
-        for handler in lg.handlers:
-            # logging.lastResort's _StderrHandler has a read-only stream: leave it alone.
-            if type(handler) is logging.StreamHandler:
-                found[id(handler)] = handler
-    return list(found.values())
-
-
-def _split_task_logs(output: str) -> dict[str, str]:
-    logs: dict[str, list[str]] = {}
-    current: str | None = None
-    for line in output.splitlines():
-        if start := _TASK_START.search(line):
-            current = start.group(1)
-        if current:
-            logs.setdefault(current, []).append(line)
-        if _TASK_END.search(line):
-            current = None
-    return {task_id: "\n".join(lines) for task_id, lines in logs.items()}
-
-
 def load_dag(dag_id: str, dags_folder: Path | None = None):
     """Parse the dags folder and return the DAG, or explain why it is not there."""
-    airflow_env.configure()
+    airflow_settings.configure()
     from airflow.models import DagBag
 
     folder = dags_folder or paths.dags_folder()
@@ -206,14 +139,14 @@ def run_dag(
     `retry_delay` replaces the DAG's own delay for this run only, so a lesson about retries
     does not wait five minutes per try; pass None to keep the DAG's value.
     """
-    airflow_env.configure()
+    airflow_settings.configure()
     import pendulum
 
     if isinstance(logical_date, str):
         logical_date = pendulum.parse(logical_date, tz="UTC")
     started = time.perf_counter()
-    with _captured_output() as out:
-        airflow_env.ensure_db()
+    with captured_output() as out:
+        airflow_settings.ensure_db()
         dag = load_dag(dag_id, dags_folder)
         if retry_delay is not None:
             for task in dag.tasks:
@@ -223,7 +156,7 @@ def run_dag(
     output = out.getvalue()
     if echo:
         print(output)
-    task_logs = _split_task_logs(output)
+    task_logs = split_task_logs(output)
     tasks = {}
     for ti in sorted(
         dag_run.get_task_instances(), key=lambda ti: _topological_index(dag, ti.task_id)

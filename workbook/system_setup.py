@@ -13,7 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from workbook.browser_setup import find_chromium
+from tests.support.browser import find_chromium
 
 
 def find_pg_bin() -> Path | None:

@@ -9,9 +9,9 @@ from __future__ import annotations
 import json
 import sys
 
-from workbook import airflow_env
+from airflow_env.settings import configure
 
-airflow_env.configure()
+configure()
 
 from airflow.models import DagBag  # noqa: E402 - Airflow must be configured first
 

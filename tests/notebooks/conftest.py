@@ -29,8 +29,8 @@ def airflow_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """
     home = tmp_path_factory.mktemp("airflow-template")
     code = (
-        "from pathlib import Path; from workbook import airflow_env; "
-        f"airflow_env.configure(home=Path({str(home)!r})); airflow_env.ensure_db()"
+        "from pathlib import Path; from airflow_env import settings; "
+        f"settings.configure(home=Path({str(home)!r})); settings.ensure_db()"
     )
     env = {
         "AIRFLOW_HOME": str(home),

@@ -21,12 +21,14 @@ from nbclient.exceptions import CellExecutionError
 
 from taxi_source.server import RunningSource
 from tests.conftest import REPO
-from workbook.notebook import DEPRECATION_NAMES
+from workbook.deprecations import DEPRECATION_NAMES
 
 NOTEBOOKS = REPO / "notebooks"
 SOLUTIONS_FILE = NOTEBOOKS / "_build" / "solutions.py"
 CELL_TIMEOUT = 240  # seconds; the slowest cell (the 7-run backfill twice) takes ~20 s
-SCAN_CELL = "from workbook.notebook import deprecation_report\n\nprint(deprecation_report())"
+SCAN_CELL = (
+    "from workbook.deprecations import deprecation_report\n\nprint(deprecation_report(wb.reports))"
+)
 
 
 def solutions() -> dict[str, str]:

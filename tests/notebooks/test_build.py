@@ -28,7 +28,7 @@ CHAPTERS = [
     "10_gotchas_and_pitfalls.ipynb",
 ]
 OURS = [*CHAPTERS, "glossary.ipynb"]
-SETUP = re.compile(r'^from workbook\.notebook import setup\n\nwb = setup\("\d\d"\)')
+SETUP = re.compile(r'^from workbook\.session import setup\n\nwb = setup\("\d\d"\)')
 MAX_CODE_LINES = 22  # short cells; a whole DAG or test file (%%dag, %%writefile) may be longer
 MAX_FILE_CELL_LINES = 50
 
@@ -95,7 +95,7 @@ def test_chapter_has_objectives_exercises_and_a_knowledge_check(name: str) -> No
 
 
 def test_every_exercise_has_one_check_a_solution_and_a_registered_self_check() -> None:
-    from workbook import selfcheck
+    from workbook import selfchecks
 
     exercises, checks = [], []
     for name in OURS:
@@ -108,7 +108,7 @@ def test_every_exercise_has_one_check_a_solution_and_a_registered_self_check() -
     assert len(exercises) == len(set(exercises)), "exercise ids must be unique"
     assert sorted(exercises) == sorted(checks), "each exercise has exactly one check cell"
     assert set(exercises) == set(solutions()), "solutions.py must cover exactly the exercises"
-    assert set(exercises) == set(selfcheck.EXERCISES), "selfcheck.py registers exactly these"
+    assert set(exercises) == set(selfchecks.EXERCISES), "selfchecks registers exactly these"
 
 
 @pytest.mark.parametrize("name", OURS, ids=lambda n: n.removesuffix(".ipynb"))

@@ -62,7 +62,7 @@ def test_a_deprecation_warning_fails_the_notebook_run(
     notebook = nbformat.v4.new_notebook()
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
     notebook.cells = [
-        nbformat.v4.new_code_cell('from workbook.notebook import setup\n\nwb = setup("99")'),
+        nbformat.v4.new_code_cell('from workbook.session import setup\n\nwb = setup("99")'),
         nbformat.v4.new_code_cell(cell),
     ]
     path = tmp_path / "deprecated.ipynb"

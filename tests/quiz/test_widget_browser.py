@@ -23,7 +23,7 @@ from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from quiz.model import Quiz
 from quiz.widget import plain
 from tests.quiz.paths import FIXTURES, REPO
-from workbook.browser_setup import find_chromium
+from tests.support.browser import find_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(300)]
 NOTEBOOK = REPO / "notebooks" / "11_quiz.ipynb"
@@ -111,7 +111,7 @@ def chromium() -> Iterator[Browser]:
     binary = find_chromium()
     if binary is None:
         pytest.fail(
-            "No Chromium for the browser tests: run `.venv/bin/python -m workbook.browser_setup`"
+            "No Chromium for the browser tests: run `.venv/bin/python -m workbook.system_setup`"
         )
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(binary), headless=True)

@@ -122,3 +122,18 @@ def test_workbook_ui_serves_the_dags(tmp_path: Path, taxi_source) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
         log.close()
+    # `workbook ui` starts Airflow in a process group of its own; stopping it must stop that too.
+    assert _wait_for(lambda: not _processes_using(home), 30)
+
+
+def _processes_using(home: Path) -> list[int]:
+    """Processes whose environment points AIRFLOW_HOME at `home`."""
+    marker = f"AIRFLOW_HOME={home}".encode()
+    found = []
+    for environ in Path("/proc").glob("[0-9]*/environ"):
+        try:
+            if marker in environ.read_bytes().split(b"\0"):
+                found.append(int(environ.parent.name))
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return found

@@ -1,4 +1,4 @@
-"""Find a Chromium for the browser tests (see workbook.system_setup for installing one).
+"""Find a Chromium for the browser tests (`python -m workbook.system_setup` installs one).
 
 Playwright's own browser download needs a CDN many school networks block, so the tests use a
 system Chromium: `CHROMIUM_PATH`, Debian's /usr/bin/chromium, or one Playwright installed.
