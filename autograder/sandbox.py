@@ -390,12 +390,12 @@ class Sandbox:
         System directories stay, read-only. Every other top-level directory (homes, /tmp, /run,
         /opt, /srv, the folder holding this repository, ...) is replaced by an empty tmpfs into
         which only what the harness needs is bound back, read-only: the Python installation,
-        the virtualenv, and this project's `autograder` and `workbook` packages (not the rest
+        the virtualenv, and this project's `autograder` and `taxi_source` packages (not the rest
         of the repository: no tests, fixtures, other students or gradebooks). The sandbox's
         own folder is bound back writable.
         """
         keep = {Path(sys.base_prefix).resolve(), Path(sys.prefix), Path(sys.prefix).resolve()}
-        keep |= {REPO_ROOT / "autograder", REPO_ROOT / "workbook"}
+        keep |= {REPO_ROOT / "autograder", REPO_ROOT / "taxi_source"}
         for entry in sys.path:
             path = Path(entry).resolve() if entry else None
             if path and path.is_dir() and path != REPO_ROOT and REPO_ROOT not in path.parents:

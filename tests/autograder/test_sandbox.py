@@ -110,7 +110,7 @@ def test_inside_the_sandbox(tmp_path, monkeypatch) -> None:
     repo_top = REPO.relative_to("/tmp").parts[0] if REPO.is_relative_to("/tmp") else None
     assert len([entry for entry in facts["tmp_listing"] if entry != repo_top]) == 1
     # of the repository only the packages the harness imports (no tests, fixtures, dags)
-    assert set(facts["repo_listing"]) <= {"autograder", "workbook", ".venv"}
+    assert set(facts["repo_listing"]) <= {"autograder", "taxi_source", ".venv"}
     assert "sandbox_entry" in facts["pid1"]  # its own PID namespace
     assert facts["processes"] < 10
     if os.geteuid() == 0:
