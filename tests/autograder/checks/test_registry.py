@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 import pytest
 
@@ -169,3 +170,15 @@ def test_dependents_of_a_run_are_the_checks_that_read_it() -> None:
 def test_every_document_of_the_submission_is_needed_by_a_check() -> None:
     needed = {n for c in all_checks().values() for n in c.needs if n.startswith("document:")}
     assert needed == {need.document(d) for d in DOCUMENTS}
+
+
+def test_the_docs_check_table_is_the_registry() -> None:
+    """If this fails, a check changed: update the table in docs/autograder.md ("## Checks")."""
+    docs = (Path(__file__).resolve().parents[3] / "docs" / "autograder.md").read_text()
+    rows = {}
+    for line in docs.split("## Checks", 1)[1].split("###", 1)[0].splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if line.startswith("| `") and len(cells) == 5:
+            rows[cells[0].strip("`")] = (float(cells[1]), cells[2], cells[3].lower())
+    expected = {c.id: (c.points, c.visibility, c.tier) for c in all_checks().values()}
+    assert rows == expected
