@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict
 
 from autograder.errors import AutograderError
 from autograder.files import atomic_write_text, ensure_private_dir
+from autograder.sandbox.probe import warehouse_facts
 from autograder.scenarios import BACKFILL_MONTHS
 
 KEY_VERSION = "1"
@@ -136,8 +137,6 @@ def build(work: Path, months: tuple[str, ...] = BACKFILL_MONTHS) -> AnswerKey:
     )
     if not result.success:
         raise RuntimeError(f"dbt run failed while building the answer key: {result.exception}")
-    from autograder.probe import warehouse_facts
-
     # dbt still holds the file open in this process: share its connection's configuration
     facts = warehouse_facts(str(warehouse), _SCHEMA, limited=False)
     key_months = {}

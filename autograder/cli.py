@@ -14,7 +14,6 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from autograder.errors import AutograderError
 from autograder.options import GradingOptions, Isolation
@@ -92,8 +91,8 @@ def check(
     Example: autograder check ~/week11-assignment
     """
     from autograder.grading import grade_submission
-    from autograder.reporters.feedback import truncate
-    from autograder.sandbox import detect_isolation
+    from autograder.reporters.terminal import print_check_report
+    from autograder.sandbox.isolation import detect_isolation
 
     _stop_on_sigterm()
     try:
@@ -111,27 +110,7 @@ def check(
     except KeyboardInterrupt:
         err.print("\n[yellow]Interrupted.[/]")
         raise typer.Exit(130) from None
-    table = Table(title=f"{result.student}: {result.score:g} / {result.max_score:g} (public)")
-    table.add_column("")
-    table.add_column("check")
-    table.add_column("points", justify="right")
-    for item in result.checks:
-        mark = "[green]PASS[/]" if item.passed else "[red]FAIL[/]"
-        table.add_row(mark, escape(item.title), f"{item.score:g}/{item.points:g}")
-    out.print(table)
-    for item in (c for c in result.checks if not c.passed):
-        out.print(f"\n[bold]{escape(item.title)}[/] ({item.check_id})")
-        if item.message:
-            out.print(escape(item.message))
-        out.print(f"[cyan]Hint:[/] {escape(item.hint)}")
-        if item.output:
-            out.print(escape(truncate(item.output, options.output_lines)), highlight=False)
-    for warning in result.warnings:
-        err.print(f"[yellow]note:[/] {escape(warning)}")
-    out.print(
-        f"\nTier reached on the public checks: {result.tier} (your teacher's hidden checks "
-        "can still lower it)"
-    )
+    print_check_report(result, options, out, err)
     if result.error or any(not c.passed for c in result.checks):
         raise typer.Exit(1)
 
@@ -225,13 +204,6 @@ def list_checks() -> None:
     Example: autograder list-checks
     """
     from autograder.checks import all_checks
-    from autograder.tiers import tier_of
+    from autograder.reporters.terminal import print_checks
 
-    table = Table()
-    table.add_column("id", no_wrap=True)
-    for column in ("points", "visibility", "tier", "what it checks"):
-        table.add_column(column)
-    for item in all_checks().values():
-        table.add_row(item.id, f"{item.points:g}", item.visibility, tier_of(item.id), item.title)
-    # Wide enough that ids never wrap (they are what teachers copy into scripts).
-    Console(width=max(out.width, 140)).print(table)
+    print_checks(all_checks().values(), out)

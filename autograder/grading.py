@@ -1,7 +1,7 @@
 """Grade one submission, or a class: the pipeline that ties the stages together.
 
-    load_submission -> static scan + ruff -> sandbox (inspect + runs) -> probe
-        -> run_checks -> SubmissionResult -> reporters
+    load_submission -> static scan + ruff -> sandbox (inspect + the runs the checks read)
+        -> probe -> run_checks -> SubmissionResult (+ tier) -> reporters
 
 `grade_class` grades students in parallel threads (each one waits on its own sandbox
 processes), writes each student's result JSON and feedback atomically the moment it is done,
@@ -21,30 +21,33 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from autograder import answer_key
-from autograder.checks import Context, all_checks, run_checks
+from autograder.checks import Context, checks_to_run, not_graded, run_checks, steps_read_by
 from autograder.errors import AutograderError
 from autograder.files import atomic_write_text, ensure_private_dir
 from autograder.options import GradingOptions
-from autograder.results import CheckResult, ClassResult, SubmissionResult
+from autograder.reporters import write_class_outputs, write_student_outputs
+from autograder.reporters.gradescope import read_result
+from autograder.results import ClassResult, SubmissionResult
 from autograder.ruff import check_air
-from autograder.sandbox import SandboxSession
+from autograder.sandbox.runner import SandboxSession
 from autograder.scenarios import plan
 from autograder.source_scan import scan_files
 from autograder.submission import DAG_FILE, Submission, find_submissions, load_submission
-from autograder.tiers import achieved_tier, tier_of
+from autograder.tiers import tier_of_results
 
 __version__ = "1.0.0"
 _PACKAGE = Path(__file__).resolve().parent
 
 
 def grader_version() -> str:
-    """The release plus a digest of the grader's code and the answer key's inputs.
+    """The release plus a digest of the grader's code, templates and the answer key's inputs.
 
-    Any change to a check, the scenarios or the course data changes it, so `grade` regrades
-    results made by another grader.
+    Any change to a check, the scenarios, the feedback pages or the course data changes it, so
+    `grade` regrades results (and rewrites feedback) made by another grader.
     """
     digest = hashlib.sha256(__version__.encode())
-    for path in sorted(_PACKAGE.rglob("*.py")):
+    files = [*_PACKAGE.rglob("*.py"), *_PACKAGE.rglob("*.j2")]
+    for path in sorted(files):
         digest.update(path.relative_to(_PACKAGE).as_posix().encode() + path.read_bytes())
     digest.update(answer_key.inputs_hash().encode())
     return f"{__version__}+{digest.hexdigest()[:10]}"
@@ -63,21 +66,7 @@ def _python_sources(submission: Submission) -> dict[str, str]:
 
 def failed_result(student: str, content_hash: str, version: str, reason: str) -> SubmissionResult:
     """A row of zeros with the reason, for a submission the grader could not finish."""
-    checks = tuple(
-        CheckResult(
-            check_id=item.id,
-            title=item.title,
-            category=item.category,
-            visibility=item.visibility,
-            tier=tier_of(item.id),
-            points=item.points,
-            score=0.0,
-            hint=item.hint,
-            message=f"Not graded: {reason}",
-        )
-        for item in all_checks().values()
-    )
-    return SubmissionResult(student, content_hash, version, checks, "none", (), reason)
+    return SubmissionResult(student, content_hash, version, not_graded(reason), "none", (), reason)
 
 
 def _grade_loaded(
@@ -91,7 +80,8 @@ def _grade_loaded(
     sources = _python_sources(submission)
     source = scan_files(sources, DAG_FILE)
     ruff = check_air(submission.root, [p for p in sources])
-    evidence = session.evidence_for(submission, plan(options.latest_month, options.public_only))
+    needed = steps_read_by(checks_to_run(options.public_only))
+    evidence = session.evidence_for(submission, plan(options.latest_month, needed))
     startup_bytes = evidence.startup.output.bytes if evidence.startup else 0
     ctx = Context(
         submission=submission,
@@ -104,8 +94,7 @@ def _grade_loaded(
         notes=notes,
     )
     checks = tuple(run_checks(ctx, public_only=options.public_only))
-    passed = {c.check_id for c in checks if c.passed}
-    tier = achieved_tier(passed, {c.check_id for c in checks})
+    tier = tier_of_results(checks).reached
     disagreements = [
         step_id
         for step_id, item in evidence.steps.items()
@@ -203,9 +192,6 @@ def grade_class(
     `on_progress(student, result, reused)` is called as each student finishes (the CLI's
     progress bar); `result` is None when a student starts.
     """
-    from autograder.reporters import write_class_outputs, write_student_outputs
-    from autograder.reporters.gradescope import read_result
-
     options = options or GradingOptions()
     if jobs < 1:
         raise AutograderError(f"--jobs must be at least 1, got {jobs}.")
@@ -272,10 +258,9 @@ def grade_class(
                     if on_progress:
                         on_progress(result.student, result, False)
             except BaseException:
-                session.closing = True
+                session.interrupt()
                 for future in futures:
                     future.cancel()
-                session.kill_all()
                 raise
     finally:
         session.close()

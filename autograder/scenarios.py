@@ -1,19 +1,20 @@
 """The DAG runs the grader makes, in order. Checks read their evidence from these runs.
 
-A scenario is a sequence of runs against one fresh warehouse. Runs are shared between checks
-(the in-order backfill's first run is also the one-month check's evidence), which is what keeps
-grading at about twenty `dag.test()` runs per submission. The fault schedules here are part of
-the hidden checks: they are sent to the sandbox supervisor, never to the process that runs the
-student's code.
+A scenario is a sequence of runs (steps) against one fresh warehouse. Runs are shared between
+checks (the in-order backfill's first run is also the one-month check's evidence), which is what
+keeps grading at about twenty `dag.test()` runs per submission. Each check declares the steps it
+reads (`@check(needs=...)`), and a grading session makes only the scenarios those steps belong
+to: `autograder check` (public checks only) runs the public prefix of what `grade` runs. The
+fault schedules here belong to hidden checks: they are sent to the sandbox supervisor, never to
+the process that runs the student's code.
 """
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
 
-Visibility = Literal["public", "hidden"]
 BACKFILL_MONTHS = tuple(f"2024-{m:02d}" for m in range(1, 8))
 REVERSE_ORDER = tuple(reversed(BACKFILL_MONTHS))
 TRANSIENT_MONTH = "2024-03"
@@ -23,6 +24,30 @@ BROKEN_MONTH = "2024-05"
 BROKEN_ROWS = 5
 MANUAL_RUN_AFTER = "2024-06-15T09:30:00+00:00"
 MANUAL_MONTH = "2024-06"
+
+# Step ids: what checks name in `needs` and read with `ctx.run(...)`.
+RERUN_STEP = f"in_order_rerun_{BACKFILL_MONTHS[0]}"
+MANUAL_STEP = "manual_no_logical_date"
+TRANSIENT_STEP = "transient_failures"
+PERMANENT_STEP = "permanent_failure"
+UNPUBLISHED_STEP = "unpublished_month"
+BROKEN_ROWS_STEP = "broken_rows"
+# Runs a correct DAG fails at ingest_taxi_month (a server error, a month not yet published).
+FAILED_INGEST_STEPS = (PERMANENT_STEP, UNPUBLISHED_STEP)
+
+
+def in_order_step(month: str) -> str:
+    """The step of the in-order backfill that runs `month`."""
+    return f"in_order_{month}"
+
+
+def reverse_step(month: str) -> str:
+    """The step of the reversed backfill that runs `month`."""
+    return f"reverse_{month}"
+
+
+IN_ORDER_STEPS = tuple(in_order_step(m) for m in BACKFILL_MONTHS)
+REVERSE_STEPS = tuple(reverse_step(m) for m in REVERSE_ORDER)
 
 
 @dataclass(frozen=True)
@@ -42,9 +67,12 @@ class Step:
 @dataclass(frozen=True)
 class Scenario:
     name: str
-    visibility: Visibility
     warehouse: str
     steps: tuple[Step, ...]
+
+    @property
+    def step_ids(self) -> tuple[str, ...]:
+        return tuple(step.id for step in self.steps)
 
 
 def _month_after(month: str, months: int = 1) -> str:
@@ -63,36 +91,25 @@ def unpublished_month(latest_month: str) -> str:
     return _month_after(latest_month, 3)
 
 
-def plan(latest_month: str, public_only: bool = False) -> tuple[Scenario, ...]:
-    """Public scenarios first, so `autograder check` runs a prefix of what `grade` runs."""
-    unpublished = unpublished_month(latest_month)
-    scenarios = (
+def all_scenarios(latest_month: str) -> tuple[Scenario, ...]:
+    """Every scenario, in the order they run: the ones public checks read first."""
+    return (
         Scenario(
             "in_order",
-            "public",
             "in_order",
-            tuple(_scheduled(f"in_order_{m}", m) for m in BACKFILL_MONTHS)
-            + (_scheduled(f"in_order_rerun_{BACKFILL_MONTHS[0]}", BACKFILL_MONTHS[0]),),
+            tuple(_scheduled(in_order_step(m), m) for m in BACKFILL_MONTHS)
+            + (_scheduled(RERUN_STEP, BACKFILL_MONTHS[0]),),
         ),
+        Scenario("manual", "manual", (Step(MANUAL_STEP, None, MANUAL_RUN_AFTER),)),
         Scenario(
-            "manual",
-            "public",
-            "manual",
-            (Step("manual_no_logical_date", None, MANUAL_RUN_AFTER),),
-        ),
-        Scenario(
-            "reverse",
-            "hidden",
-            "reverse",
-            tuple(_scheduled(f"reverse_{m}", m) for m in REVERSE_ORDER),
+            "reverse", "reverse", tuple(_scheduled(reverse_step(m), m) for m in REVERSE_ORDER)
         ),
         Scenario(
             "transient",
-            "hidden",
             "transient",
             (
                 _scheduled(
-                    "transient_failures",
+                    TRANSIENT_STEP,
                     TRANSIENT_MONTH,
                     {TRANSIENT_MONTH: {"transient": TRANSIENT_FAILURES}},
                 ),
@@ -100,35 +117,36 @@ def plan(latest_month: str, public_only: bool = False) -> tuple[Scenario, ...]:
         ),
         Scenario(
             "permanent",
-            "hidden",
             "permanent",
-            (
-                _scheduled(
-                    "permanent_failure", PERMANENT_MONTH, {PERMANENT_MONTH: {"permanent": True}}
-                ),
-            ),
+            (_scheduled(PERMANENT_STEP, PERMANENT_MONTH, {PERMANENT_MONTH: {"permanent": True}}),),
         ),
         Scenario(
             "unpublished",
-            "hidden",
             "unpublished",
-            (_scheduled("unpublished_month", unpublished),),
+            (_scheduled(UNPUBLISHED_STEP, unpublished_month(latest_month)),),
         ),
         Scenario(
             "broken_rows",
-            "hidden",
             "broken_rows",
             (
                 _scheduled(
-                    "broken_rows", BROKEN_MONTH, {BROKEN_MONTH: {"broken_rows": BROKEN_ROWS}}
+                    BROKEN_ROWS_STEP, BROKEN_MONTH, {BROKEN_MONTH: {"broken_rows": BROKEN_ROWS}}
                 ),
             ),
         ),
     )
-    if public_only:
-        return tuple(s for s in scenarios if s.visibility == "public")
-    return scenarios
 
 
-def step_ids(scenarios: tuple[Scenario, ...]) -> list[str]:
-    return [step.id for scenario in scenarios for step in scenario.steps]
+# Every step id, in order (ids do not depend on the latest month, only the unpublished one does).
+STEP_IDS = tuple(step_id for s in all_scenarios("2025-06") for step_id in s.step_ids)
+
+
+def plan(latest_month: str, steps: Collection[str] | None = None) -> tuple[Scenario, ...]:
+    """The scenarios that make any of `steps` (every scenario when None), in order.
+
+    A scenario runs whole: its steps build on each other's warehouse.
+    """
+    scenarios = all_scenarios(latest_month)
+    if steps is None:
+        return scenarios
+    return tuple(s for s in scenarios if set(s.step_ids) & set(steps))

@@ -1,5 +1,4 @@
-"""The assignment's tiers as sets of checks. A student reaches a tier when every check of it and
-of the tiers below it passes.
+"""The assignment's tiers, and the one rule that says which tier a student reached.
 
 Minimum  the DAG imports, has the three tasks in order, runs one month end to end; RUNBOOK.md.
 Target   + the schedule and DAG settings the course asks for, Airflow 3 idioms, the idempotent
@@ -7,67 +6,52 @@ Target   + the schedule and DAG settings the course asks for, Airflow 3 idioms, 
            and the report with row counts and the AI log.
 Stretch  + notify on failure, retries proven against a flaky source, failures stop dbt, dbt
            tests stop bad data, and a manual run without a logical date.
+
+Each check declares its tier (`@check(tier=...)`); `autograder.checks.by_tier()` is the table.
+`tier_report` is the rule, used by the autograder and by the course (`course` computes tiers
+from the gradebook with it, so a teacher's manual override counts).
 """
 
 from __future__ import annotations
 
-TIERS: dict[str, tuple[str, ...]] = {
-    "minimum": (
-        "integrity_imports",
-        "integrity_single_dag",
-        "integrity_no_cycles",
-        "integrity_required_tasks",
-        "integrity_task_order",
-        "behaviour_one_month",
-        "docs_runbook",
-    ),
-    "target": (
-        "integrity_schedule_monthly",
-        "integrity_start_date",
-        "integrity_catchup_and_concurrency",
-        "integrity_retries",
-        "integrity_light_import",
-        "integrity_no_wall_clock",
-        "integrity_no_stubs",
-        "airflow3_imports",
-        "airflow3_no_removed_features",
-        "behaviour_rerun_idempotent",
-        "behaviour_backfill",
-        "behaviour_logical_date",
-        "behaviour_backfill_any_order",
-        "behaviour_neighbouring_month_rows",
-        "docs_assignment_report",
-        "docs_report_row_counts",
-        "docs_ai_assist",
-    ),
-    "stretch": (
-        "integrity_notify_task",
-        "behaviour_notify_on_failure",
-        "behaviour_retries_transient",
-        "behaviour_failure_gates_dbt",
-        "behaviour_dbt_test_gates_bad_data",
-        "behaviour_manual_trigger",
-    ),
-}
-ORDER = ("minimum", "target", "stretch")
+from collections.abc import Collection, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from autograder.results import CheckResult
+
+TIERS = ("minimum", "target", "stretch")  # climbed in this order
+NO_TIER = "none"
 
 
-def tier_of(check_id: str) -> str:
-    for tier, ids in TIERS.items():
-        if check_id in ids:
-            return tier
-    return "target"
+@dataclass(frozen=True)
+class TierReport:
+    """The tier reached, and per tier the checks of it that did not pass."""
+
+    reached: str  # NO_TIER or one of TIERS
+    missing: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
 
-def achieved_tier(passed: set[str], graded: set[str]) -> str:
-    """The highest tier whose checks (and those of lower tiers) all passed.
+def tier_report(tier_of: Mapping[str, str], passed: Collection[str]) -> TierReport:
+    """The highest tier whose checks, and those of every tier below it, all passed.
 
-    Checks that were not graded (hidden ones in `autograder check`) do not count against it.
+    `tier_of` maps every check that counts to its tier; a check that did not count (a hidden
+    check in `autograder check`) is left out of it and cannot hold a student back. A check that
+    counts but is not in `passed` failed. A tier with no check that counts is skipped.
     """
-    reached = "none"
-    for tier in ORDER:
-        needed = {c for c in TIERS[tier] if c in graded}
-        if needed - passed:
-            break
-        reached = tier
-    return reached
+    reached = NO_TIER
+    missing: dict[str, tuple[str, ...]] = {}
+    for tier in TIERS:
+        of_tier = [check_id for check_id, t in tier_of.items() if t == tier]
+        failed = tuple(check_id for check_id in of_tier if check_id not in passed)
+        if failed:
+            missing[tier] = failed
+        elif of_tier and not missing:
+            reached = tier
+    return TierReport(reached, missing)
+
+
+def tier_of_results(checks: Iterable[CheckResult]) -> TierReport:
+    """The tier report of one submission's graded checks."""
+    checks = list(checks)
+    passed = {c.check_id for c in checks if c.passed}
+    return tier_report({c.check_id: c.tier for c in checks}, passed)

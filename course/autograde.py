@@ -96,10 +96,10 @@ def syntax_problem(dag: Path) -> str | None:
     return None
 
 
-def read_scores(course: Course, student: str, checks: Sequence[CheckInfo]) -> Scores:
+def read_scores(course: Course, student: str) -> Scores:
     path = course.checks_out / "results" / f"{student}.json"
     try:
-        scores = load_results(path, [c.id for c in checks])
+        scores = load_results(path)
     except CourseError as exc:
         return Scores(None, str(exc))
     return Scores(scores, None, results_error(path))
@@ -261,7 +261,7 @@ def grade_one(
     problems: list[str] = []
     if dag_problem := syntax_problem(course.submission(student) / DAG_FILE):
         problems.append(dag_problem)
-    scores = read_scores(course, student, checks)
+    scores = read_scores(course, student)
     if scores.problem:
         problems.append(f"autograder: {scores.problem}; every check scores 0")
     if scores.error:

@@ -1,7 +1,8 @@
-"""The one place the course calls into the autograder package (a separate part of the repo).
+"""The course's calls into the autograder package (a separate part of the repo): its registry,
+grading a class, and the secrets feedback must never show.
 
-Keeping the calls here means a change in the autograder's API touches one file, and the rest of
-the course code works with `CheckInfo` and the results files only.
+Keeping the calls here means a change in the autograder's API touches one file; the results
+files and the tier rule are read through the autograder's own schema in `autograder_results.py`.
 """
 
 from __future__ import annotations
@@ -25,14 +26,13 @@ def registry() -> list[CheckInfo]:
     """Every check the autograder runs, in its order, with points, tier and visibility."""
     _autograder()
     from autograder.checks import all_checks
-    from autograder.tiers import tier_of
 
     return [
         CheckInfo(
             id=item.id,
             points=float(item.points),
-            tier=tier_of(item.id),
-            hidden=item.visibility == "hidden",
+            tier=item.tier,
+            hidden=item.is_hidden,
             title=item.title,
         )
         for item in all_checks().values()
@@ -55,9 +55,11 @@ def grade_class(submissions: Path, out: Path, jobs: int) -> None:
 
 def secrets() -> list[str]:
     """What a student must never see in feedback: the answer key's expected checksums (per month,
-    per table, and for the backfill's months together) and the hidden fault plans."""
+    per table, and for the backfill's months together) and the fault plans of the runs only
+    hidden checks read."""
     autograder = _autograder()
     from autograder import answer_key, scenarios
+    from autograder.checks import checks_to_run, steps_read_by
 
     options = autograder.GradingOptions()
     found: set[str] = set()
@@ -72,10 +74,10 @@ def secrets() -> list[str]:
             found.add(key.expected([month], table)[1])
     for table in answer_key.TABLES:
         found.add(key.expected(list(scenarios.BACKFILL_MONTHS), table)[1])
+    public_steps = steps_read_by(checks_to_run(public_only=True))
     for scenario in scenarios.plan(options.latest_month):
-        if scenario.visibility == "hidden":
-            for step in scenario.steps:
-                if step.faults:
-                    found.add(json.dumps(step.faults))
-                    found.add(json.dumps(step.faults, separators=(",", ":")))
+        for step in scenario.steps:
+            if step.faults and step.id not in public_steps:
+                found.add(json.dumps(step.faults))
+                found.add(json.dumps(step.faults, separators=(",", ":")))
     return sorted(found)

@@ -1,9 +1,11 @@
 """The autograder's checks as the course sees them: what exists, what a student scored, which tier.
 
-The autograder (a separate package) writes one results file per student in the Gradescope format
-(`score`, `tests: [{name, score, max_score, visibility, output}]`). This module validates that
-file and turns it into `CheckScore`s, and writes the small per-student "bridge" file that the
-notebook's check cells read while nbgrader autogrades (course/bridge.py).
+The results schema and the tier rule are the autograder's own: a student's results file
+(`results/<student>.json`, Gradescope format) is read with `autograder.results`, and tiers come
+from `autograder.tiers.tier_report`, so the course and the autograder can never disagree about
+either. This module adapts them to the notebook: opaque cell ids for hidden checks, and the small
+per-student "bridge" file that the notebook's check cells read while nbgrader autogrades
+(course/bridge.py).
 """
 
 from __future__ import annotations
@@ -11,20 +13,20 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
+from autograder.errors import AutograderError
+from autograder.results import CATEGORIES, CheckResult, gradescope_output, read_results_file
+from autograder.tiers import TIERS as TIERS  # re-exported: the notebook's cells go by tier
+from autograder.tiers import TierReport
+from autograder.tiers import tier_report as autograder_tier_report
 from course.errors import CourseError
 
-TIERS = ("minimum", "target", "stretch")
-CHECK_PREFIXES = ("integrity_", "airflow3_", "docs_", "behaviour_")
+CHECK_PREFIXES = tuple(f"{category}_" for category in CATEGORIES)
 HIDDEN_CELL_PREFIX = "hidden_check_"
-# Gradescope's visibility values; everything but "visible" is withheld from students.
-VISIBLE = "visible"
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,7 @@ def with_cell_ids(checks: Sequence[CheckInfo]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class CheckScore:
-    """One student's result on one check."""
+    """One student's result on one check (from the autograder, or a gradebook cell)."""
 
     id: str
     score: float
@@ -71,102 +73,41 @@ class CheckScore:
     def passed(self) -> bool:
         return self.max_score > 0 and self.score >= self.max_score
 
-
-@dataclass(frozen=True)
-class TierReport:
-    """The highest tier whose checks (and all lower tiers' checks) were all passed."""
-
-    reached: str  # "none" or one of TIERS
-    missing: dict[str, list[str]] = field(default_factory=dict)  # tier -> failed check ids
-
-
-class _TestExtra(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    check_id: str | None = None
-
-
-class _Test(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    name: str
-    extra_data: _TestExtra | None = None
-    score: float = 0.0
-    max_score: float = Field(default=0.0, ge=0)
-    visibility: str = VISIBLE
-    output: str = ""
+    @classmethod
+    def of(cls, check: CheckResult) -> CheckScore:
+        """The course's view of an autograder result; `output` is what the results file shows
+        for the check (what was found, the hint if it failed, the log)."""
+        return cls(
+            id=check.check_id,
+            score=max(0.0, min(check.score, check.points)),
+            max_score=check.points,
+            hidden=check.is_hidden,
+            output=gradescope_output(check),
+        )
 
 
-class _Results(BaseModel):
-    model_config = ConfigDict(extra="allow")
-    score: float | None = None
-    tests: list[_Test] = Field(default_factory=list)
-
-
-def check_id_of(test_name: str, known: Iterable[str] = ()) -> str:
-    """The check id in a Gradescope test name: the name itself, or its first word."""
-    known = set(known)
-    name = test_name.strip()
-    if name in known:
-        return name
-    first = name.split()[0].rstrip(":") if name else name
-    return first
-
-
-def load_results(path: Path, known_ids: Iterable[str] = ()) -> list[CheckScore]:
+def load_results(path: Path) -> list[CheckScore]:
     """Read one student's autograder results file. Raises CourseError naming the file and field."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CourseError(f"{path}: no autograder results for this student") from None
-    except (OSError, json.JSONDecodeError) as exc:
-        raise CourseError(f"{path}: not readable JSON ({exc}); re-run the grade step") from None
-    try:
-        results = _Results.model_validate(raw)
-    except ValidationError as exc:
-        lines = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors())
-        raise CourseError(f"{path}: not in the autograder's results format ({lines})") from None
-    known = list(known_ids)
-    return [
-        CheckScore(
-            id=(test.extra_data and test.extra_data.check_id) or check_id_of(test.name, known),
-            score=max(0.0, min(test.score, test.max_score)),
-            max_score=test.max_score,
-            hidden=test.visibility != VISIBLE,
-            output=test.output,
-        )
-        for test in results.tests
-    ]
+        result = read_results_file(path)
+    except AutograderError as exc:
+        raise CourseError(str(exc)) from None
+    return [CheckScore.of(check) for check in result.checks]
 
 
 def results_error(path: Path) -> str | None:
     """Why the autograder could not grade a submission at all (its `extra_data.error`)."""
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        return read_results_file(path).error
+    except AutograderError:
         return None
-    extra = raw.get("extra_data") if isinstance(raw, dict) else None
-    error = extra.get("error") if isinstance(extra, dict) else None
-    return str(error) if error else None
 
 
 def tier_report(scores: Sequence[CheckScore], checks: Sequence[CheckInfo]) -> TierReport:
-    """Tiers are cumulative: Target needs every Minimum and Target check passed, and so on.
-
-    A check with no score counts as failed.
-    """
-    by_id = {s.id: s for s in scores}
-    reached = "none"
-    missing: dict[str, list[str]] = {}
-    still_climbing = True
-    for tier in TIERS:
-        failed = [
-            c.id for c in checks if c.tier == tier and not (c.id in by_id and by_id[c.id].passed)
-        ]
-        if failed:
-            missing[tier] = failed
-            still_climbing = False
-        elif still_climbing and any(c.tier == tier for c in checks):
-            reached = tier
-    return TierReport(reached=reached, missing=missing)
+    """The autograder's tier rule over `checks`: tiers are cumulative, Target needs every
+    Minimum and Target check passed, and so on. A check with no score counts as failed."""
+    passed = {s.id for s in scores if s.passed}
+    return autograder_tier_report({c.id: c.tier for c in checks}, passed)
 
 
 def write_json_atomic(path: Path, data: Any) -> None:

@@ -10,7 +10,9 @@ so plain `nbgrader export` uses it) writes, per student:
     tests, the runbook questions>, problems
 
 Students on the roster with no submission get a row of zeros and status "missing". The tier is
-computed from the gradebook's check grades, so a teacher's manual override counts.
+computed from the gradebook's check grades with the autograder's own tier rule
+(`autograder.tiers`, through `autograder_results.tier_report`), so a teacher's manual override
+counts and the rule is the one the autograder applies.
 """
 
 from __future__ import annotations

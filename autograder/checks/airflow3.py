@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from autograder.checks import Context, Outcome, check, listing
+from autograder.checks.context import Context
+from autograder.checks.needs import DAG_FILE
+from autograder.checks.outcome import Outcome, listing
+from autograder.checks.registry import check
 
 
 @check(
     id="airflow3_imports",
     points=2,
     visibility="public",
+    tier="target",
+    needs=[DAG_FILE],
     hint="Import dag, task, Param, Variable and get_current_context from airflow.sdk, and "
     "operators from airflow.providers.standard.operators.* (Airflow 2 paths are deprecated).",
 )
@@ -36,6 +41,8 @@ def imports(ctx: Context) -> Outcome:
     id="airflow3_no_removed_features",
     points=2,
     visibility="public",
+    tier="target",
+    needs=[DAG_FILE],
     hint="Airflow 3 removed schedule_interval, execution_date, next_ds/prev_ds, days_ago and "
     "provide_context: use schedule=, logical_date / data_interval_start and a fixed start_date.",
 )

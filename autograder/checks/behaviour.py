@@ -7,21 +7,36 @@ with the answer key, task states from the Airflow metadata DB, and the source's 
 
 from __future__ import annotations
 
-from autograder.checks import Context, Outcome, Run, check, sentence
+from autograder.checks.context import Context, Run
+from autograder.checks.needs import steps
+from autograder.checks.outcome import Outcome, sentence
+from autograder.checks.registry import check
 from autograder.scenarios import (
     BACKFILL_MONTHS,
     BROKEN_MONTH,
+    BROKEN_ROWS_STEP,
+    FAILED_INGEST_STEPS,
+    IN_ORDER_STEPS,
     MANUAL_MONTH,
+    MANUAL_STEP,
     PERMANENT_MONTH,
+    PERMANENT_STEP,
+    RERUN_STEP,
     REVERSE_ORDER,
+    REVERSE_STEPS,
     TRANSIENT_FAILURES,
     TRANSIENT_MONTH,
+    TRANSIENT_STEP,
+    UNPUBLISHED_STEP,
+    in_order_step,
+    reverse_step,
     unpublished_month,
 )
 
 TABLES = ("raw_trips", "stg_trips", "fct_trips")
 FIRST = BACKFILL_MONTHS[0]
-LAST_IN_ORDER = f"in_order_{BACKFILL_MONTHS[-1]}"
+LAST_IN_ORDER = in_order_step(BACKFILL_MONTHS[-1])
+LAST_REVERSE = reverse_step(REVERSE_ORDER[-1])
 NEVER_RAN = {None, "upstream_failed", "skipped", "removed", "none"}
 FAILED_WORDS = {"failed", "failure", "error", "failing"}
 
@@ -81,6 +96,8 @@ def _log(ctx: Context, run: Run) -> str:
     id="behaviour_one_month",
     points=8,
     visibility="public",
+    tier="minimum",
+    needs=steps([in_order_step(FIRST)]),
     hint="Run one month yourself (`workbook run taxi_pipeline --date 2024-01-01`) and compare "
     "raw_trips with the file: all 19 columns plus source_month (the file's month, a DATE), "
     "in the schema airflow_<AIRFLOW_STUDENT>; dbt must build stg_trips and fct_trips.",
@@ -89,7 +106,7 @@ def one_month(ctx: Context) -> Outcome:
     """One month (2024-01) runs end to end and the warehouse holds exactly its rows"""
     if missing := _needs_dag(ctx):
         return missing
-    run = ctx.run(f"in_order_{FIRST}")
+    run = ctx.run(in_order_step(FIRST))
     if not run.states:
         return Outcome.fail(f"The run for {FIRST} did not complete: {run.problem}.")
     problems = _compare(ctx, run, [FIRST])
@@ -108,6 +125,8 @@ def one_month(ctx: Context) -> Outcome:
     id="behaviour_rerun_idempotent",
     points=8,
     visibility="public",
+    tier="target",
+    needs=steps([LAST_IN_ORDER, RERUN_STEP]),
     hint="A rerun must replace the month, not add it again: delete the month's partition "
     "(WHERE source_month = the run's month) and insert the file in one transaction.",
 )
@@ -115,7 +134,7 @@ def rerun_idempotent(ctx: Context) -> Outcome:
     """Running a month again leaves the warehouse exactly as it was"""
     if missing := _needs_dag(ctx):
         return missing
-    before, after = ctx.run(LAST_IN_ORDER), ctx.run(f"in_order_rerun_{FIRST}")
+    before, after = ctx.run(LAST_IN_ORDER), ctx.run(RERUN_STEP)
     if not before.succeeded:
         return Outcome.fail(
             f"The backfill's last run did not succeed ({before.state_summary()}), so there was "
@@ -144,6 +163,8 @@ def rerun_idempotent(ctx: Context) -> Outcome:
     id="behaviour_backfill",
     points=8,
     visibility="public",
+    tier="target",
+    needs=steps(IN_ORDER_STEPS),
     hint="Backfill 2024-01..2024-07 yourself (`workbook backfill taxi_pipeline --from 2024-01 "
     "--to 2024-07`): every run must succeed and raw_trips must then hold exactly those seven "
     "months, each once.",
@@ -152,7 +173,7 @@ def backfill(ctx: Context) -> Outcome:
     """The 7-run backfill (2024-01 to 2024-07) gives exactly those 7 months"""
     if missing := _needs_dag(ctx):
         return missing
-    runs = {m: ctx.run(f"in_order_{m}") for m in BACKFILL_MONTHS}
+    runs = {m: ctx.run(in_order_step(m)) for m in BACKFILL_MONTHS}
     last = runs[BACKFILL_MONTHS[-1]]
     raw = last.table("raw_trips")
     found_months = (raw.months or {}) if raw else {}
@@ -186,6 +207,8 @@ def backfill(ctx: Context) -> Outcome:
     id="behaviour_logical_date",
     points=4,
     visibility="public",
+    tier="target",
+    needs=steps(IN_ORDER_STEPS),
     hint="Each run must fetch the month of its own logical date (data_interval_start / {{ ds }}), "
     "whatever today's date is.",
 )
@@ -195,7 +218,7 @@ def logical_date(ctx: Context) -> Outcome:
         return missing
     parts = []
     for month in BACKFILL_MONTHS:
-        run = ctx.run(f"in_order_{month}")
+        run = ctx.run(in_order_step(month))
         asked = sorted(set(run.requested_months))
         if not run.states:
             parts.append((False, f"The run for {month} did not complete: {run.problem}."))
@@ -214,6 +237,8 @@ def logical_date(ctx: Context) -> Outcome:
     id="behaviour_backfill_any_order",
     points=4,
     visibility="hidden",
+    tier="target",
+    needs=steps(IN_ORDER_STEPS + REVERSE_STEPS),
     hint="Loading the months in another order must give the same warehouse: a run may only "
     "touch its own month's partition.",
 )
@@ -221,8 +246,8 @@ def backfill_any_order(ctx: Context) -> Outcome:
     """The same 7 runs in reverse order give the same warehouse"""
     if missing := _needs_dag(ctx):
         return missing
-    forward = {m: ctx.run(f"in_order_{m}") for m in BACKFILL_MONTHS}
-    backward = {m: ctx.run(f"reverse_{m}") for m in REVERSE_ORDER}
+    forward = {m: ctx.run(in_order_step(m)) for m in BACKFILL_MONTHS}
+    backward = {m: ctx.run(reverse_step(m)) for m in REVERSE_ORDER}
     failed = [f"{m} (reverse)" for m, r in backward.items() if not r.succeeded]
     failed += [f"{m} (in order)" for m, r in forward.items() if not r.succeeded]
     if failed:
@@ -239,6 +264,8 @@ def backfill_any_order(ctx: Context) -> Outcome:
     id="behaviour_neighbouring_month_rows",
     points=4,
     visibility="hidden",
+    tier="target",
+    needs=steps([LAST_IN_ORDER, LAST_REVERSE]),
     hint="Every file has a few trips whose pickup is in the previous or next month. Partition "
     "raw_trips by the file's month (source_month), not by the pickup time, and let dbt filter.",
 )
@@ -250,7 +277,7 @@ def neighbouring_month_rows(ctx: Context) -> Outcome:
     parts = []
     for label, step in (
         ("in order", LAST_IN_ORDER),
-        ("in reverse", f"reverse_{REVERSE_ORDER[-1]}"),
+        ("in reverse", LAST_REVERSE),
     ):
         run = ctx.run(step)
         warehouse = run.warehouse
@@ -280,6 +307,8 @@ def neighbouring_month_rows(ctx: Context) -> Outcome:
     id="behaviour_retries_transient",
     points=4,
     visibility="hidden",
+    tier="stretch",
+    needs=steps([TRANSIENT_STEP]),
     hint="A 5xx or an unreachable source is transient: raise an error (not AirflowFailException) "
     "so Airflow retries, and give ingest_taxi_month retries.",
 )
@@ -287,7 +316,7 @@ def retries_transient(ctx: Context) -> Outcome:
     """A source that fails twice with 503 is retried and the run succeeds"""
     if missing := _needs_dag(ctx):
         return missing
-    run = ctx.run("transient_failures")
+    run = ctx.run(TRANSIENT_STEP)
     if not run.states:
         return Outcome.fail(f"The run did not complete: {run.problem}.")
     statuses = [r.status for r in run.evidence.reply.source_requests if r.month == TRANSIENT_MONTH]
@@ -314,6 +343,8 @@ def retries_transient(ctx: Context) -> Outcome:
     id="behaviour_failure_gates_dbt",
     points=5,
     visibility="hidden",
+    tier="stretch",
+    needs=steps(FAILED_INGEST_STEPS),
     hint="When ingest_taxi_month fails, dbt_run and dbt_test must not run (the default "
     "trigger rule all_success does this); a 403 for an unpublished month must fail the task.",
 )
@@ -324,8 +355,8 @@ def failure_gates_dbt(ctx: Context) -> Outcome:
     parts = []
     unpublished = unpublished_month(ctx.options.latest_month)
     for step, label in (
-        ("permanent_failure", f"a permanent server error for {PERMANENT_MONTH}"),
-        ("unpublished_month", f"the unpublished month {unpublished}"),
+        (PERMANENT_STEP, f"a permanent server error for {PERMANENT_MONTH}"),
+        (UNPUBLISHED_STEP, f"the unpublished month {unpublished}"),
     ):
         run = ctx.run(step)
         states = run.states
@@ -368,6 +399,8 @@ def _failure_record(run: Run, month: str) -> tuple[bool, str]:
     id="behaviour_notify_on_failure",
     points=3,
     visibility="hidden",
+    tier="stretch",
+    needs=steps(FAILED_INGEST_STEPS),
     hint="notify must run after a failure and append a JSON line to $TAXI_NOTIFICATIONS with "
     'status "failed", the month, and failed_tasks naming the task that failed.',
 )
@@ -379,8 +412,8 @@ def notify_on_failure(ctx: Context) -> Outcome:
         return Outcome.fail("There is no notify task.")
     parts = []
     for step, month in (
-        ("permanent_failure", PERMANENT_MONTH),
-        ("unpublished_month", unpublished_month(ctx.options.latest_month)),
+        (PERMANENT_STEP, PERMANENT_MONTH),
+        (UNPUBLISHED_STEP, unpublished_month(ctx.options.latest_month)),
     ):
         found, why = _failure_record(ctx.run(step), month)
         parts.append((found, f"For the failed run of {month}, {why}."))
@@ -391,6 +424,8 @@ def notify_on_failure(ctx: Context) -> Outcome:
     id="behaviour_dbt_test_gates_bad_data",
     points=4,
     visibility="hidden",
+    tier="stretch",
+    needs=steps([BROKEN_ROWS_STEP]),
     hint="dbt_test must fail the task when a dbt test fails (check the dbt result and raise), "
     "so bad rows are stopped loudly instead of reaching the dashboard.",
 )
@@ -398,7 +433,7 @@ def dbt_test_gates_bad_data(ctx: Context) -> Outcome:
     """A month with broken rows fails at dbt_test, not silently"""
     if missing := _needs_dag(ctx):
         return missing
-    run = ctx.run("broken_rows")
+    run = ctx.run(BROKEN_ROWS_STEP)
     states = run.states
     if not states:
         return Outcome.fail(f"The run did not complete: {run.problem}.")
@@ -421,6 +456,8 @@ def dbt_test_gates_bad_data(ctx: Context) -> Outcome:
     id="behaviour_manual_trigger",
     points=4,
     visibility="public",
+    tier="stretch",
+    needs=steps([MANUAL_STEP]),
     hint="A manual run in Airflow 3 may have no logical date (ds is None). Fall back to the "
     "run's run_after: dag_run.logical_date or dag_run.run_after.",
 )
@@ -428,7 +465,7 @@ def manual_trigger(ctx: Context) -> Outcome:
     """A manual run without a logical date works (it loads the month of run_after)"""
     if missing := _needs_dag(ctx):
         return missing
-    run = ctx.run("manual_no_logical_date")
+    run = ctx.run(MANUAL_STEP)
     if not run.states:
         return Outcome.fail(f"The run did not complete: {run.problem}.")
     problems = _compare(ctx, run, [MANUAL_MONTH])

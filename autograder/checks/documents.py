@@ -10,7 +10,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from autograder.checks import Context, Outcome, check
+from autograder.checks.context import Context
+from autograder.checks.needs import document
+from autograder.checks.outcome import Outcome
+from autograder.checks.registry import check
 
 MIN_VISIBLE = 400
 PLACEHOLDER = re.compile(
@@ -87,6 +90,8 @@ def _list_items(body: str) -> int:
     id="docs_runbook",
     points=4,
     visibility="public",
+    tier="minimum",
+    needs=[document("RUNBOOK.md")],
     hint="RUNBOOK.md must let a classmate operate the DAG alone: how to trigger a run, how to "
     "backfill, where to read task logs, and the top 3 likely failures with the first response "
     "to each (a heading such as '## Top 3 failures' and a list of three).",
@@ -114,6 +119,8 @@ def runbook(ctx: Context) -> Outcome:
     id="docs_assignment_report",
     points=3,
     visibility="public",
+    tier="target",
+    needs=[document("ASSIGNMENT_REPORT.md")],
     hint="ASSIGNMENT_REPORT.md needs: the schedule and why, the task order and why it matters, "
     "the dbt project used, and one debugging story (symptom, what the log showed, the fix).",
 )
@@ -143,6 +150,8 @@ def assignment_report(ctx: Context) -> Outcome:
     id="docs_report_row_counts",
     points=2,
     visibility="public",
+    tier="target",
+    needs=[document("ASSIGNMENT_REPORT.md")],
     hint="For the Target tier, the report shows how the run's month comes from the logical date "
     "({{ ds }} or data_interval_start), the backfill command you ran, and row counts before and "
     "after rerunning it (they must match).",
@@ -179,6 +188,8 @@ def report_row_counts(ctx: Context) -> Outcome:
     id="docs_ai_assist",
     points=3,
     visibility="public",
+    tier="target",
+    needs=[document("AI_ASSIST.md")],
     hint="AI_ASSIST.md records each time you used an AI assistant: the prompt, what it answered, "
     "and what you kept, changed or threw away, and why. If you used none, say so and why.",
 )

@@ -4,18 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from autograder.checks import (
-    REQUIRED_TASKS,
-    Context,
-    Outcome,
-    check,
-    clean_log,
-    listing,
-    without_library_frames,
-)
-from autograder.source_scan import RUN_ON_FAILURE_RULES
+from autograder.checks.context import REQUIRED_TASKS, Context
+from autograder.checks.logs import clean_log, without_library_frames
+from autograder.checks.needs import DAG, DAG_FILE, DAG_IMPORT
+from autograder.checks.outcome import Outcome, listing
+from autograder.checks.registry import check
 
-DAG_FILE = "taxi_pipeline.py"
+DAG_FILE_NAME = "taxi_pipeline.py"  # as Airflow names it, relative to the dags folder
+RUN_ON_FAILURE_RULES = {"all_done", "one_failed", "all_failed", "one_done", "always"}
 MAX_PARSE_SECONDS = 5.0
 MAX_IMPORT_OUTPUT = 64 << 10
 COURSE_START = datetime.fromisoformat("2024-01-01T00:00:00+00:00")
@@ -28,7 +24,7 @@ def _import_error(ctx: Context) -> str | None:
     errors = {
         f: e for f, e in snapshot.import_errors.items() if "AirflowDagCycleException" not in e
     }
-    error = errors.get(DAG_FILE) or (next(iter(errors.values())) if errors else None)
+    error = errors.get(DAG_FILE_NAME) or (next(iter(errors.values())) if errors else None)
     if error is None:
         return None
     return "\n".join(without_library_frames(clean_log(error).splitlines()))
@@ -38,6 +34,8 @@ def _import_error(ctx: Context) -> str | None:
     id="integrity_imports",
     points=4,
     visibility="public",
+    tier="minimum",
+    needs=[DAG_IMPORT],
     hint="Run `python dags/taxi_pipeline.py` (or `workbook run taxi_pipeline`) and fix the first "
     "error it prints. Nothing at the top of the file may wait, loop or need a network.",
 )
@@ -88,6 +86,8 @@ def imports(ctx: Context) -> Outcome:
     id="integrity_single_dag",
     points=2,
     visibility="public",
+    tier="minimum",
+    needs=[DAG],
     hint="dags/taxi_pipeline.py must define exactly one DAG, with dag_id='taxi_pipeline'.",
 )
 def single_dag(ctx: Context) -> Outcome:
@@ -95,9 +95,11 @@ def single_dag(ctx: Context) -> Outcome:
     snapshot = ctx.snapshot
     if snapshot is None or snapshot.fatal or _import_error(ctx):
         return Outcome.fail(ctx.no_dag_reason())
-    in_file = snapshot.dags_by_file.get(DAG_FILE, [])
+    in_file = snapshot.dags_by_file.get(DAG_FILE_NAME, [])
     elsewhere = [
-        f for f, ids in snapshot.dags_by_file.items() if "taxi_pipeline" in ids and f != DAG_FILE
+        f
+        for f, ids in snapshot.dags_by_file.items()
+        if "taxi_pipeline" in ids and f != DAG_FILE_NAME
     ]
     if any("AirflowDagCycleException" in e for e in snapshot.import_errors.values()):
         return Outcome.fail("The DAG did not load because its tasks form a cycle.")
@@ -116,6 +118,8 @@ def single_dag(ctx: Context) -> Outcome:
     id="integrity_no_cycles",
     points=2,
     visibility="public",
+    tier="minimum",
+    needs=[DAG],
     hint="Every `>>` must point forward: ingest_taxi_month >> dbt_run >> dbt_test >> notify. "
     "A task may not (indirectly) depend on itself.",
 )
@@ -137,6 +141,8 @@ def no_cycles(ctx: Context) -> Outcome:
     id="integrity_required_tasks",
     points=3,
     visibility="public",
+    tier="minimum",
+    needs=[DAG],
     hint="Name the tasks exactly ingest_taxi_month, dbt_run and dbt_test (task_id, or the "
     "@task function's name).",
 )
@@ -154,6 +160,8 @@ def required_tasks(ctx: Context) -> Outcome:
     id="integrity_task_order",
     points=3,
     visibility="public",
+    tier="minimum",
+    needs=[DAG],
     hint="Chain the tasks in this order: ingest_taxi_month >> dbt_run >> dbt_test (>> notify). "
     "dbt must not start before the month is loaded, and the tests run on fresh models.",
 )
@@ -179,6 +187,8 @@ def task_order(ctx: Context) -> Outcome:
     id="integrity_schedule_monthly",
     points=2,
     visibility="public",
+    tier="target",
+    needs=[DAG],
     hint='One file is published per month, so the DAG runs once a month: schedule="@monthly".',
 )
 def schedule_monthly(ctx: Context) -> Outcome:
@@ -195,6 +205,8 @@ def schedule_monthly(ctx: Context) -> Outcome:
     id="integrity_start_date",
     points=2,
     visibility="public",
+    tier="target",
+    needs=[DAG],
     hint='Use a fixed, timezone-aware start: start_date=pendulum.datetime(2024, 1, 1, tz="UTC"). '
     "A start computed from today moves every time the file is parsed.",
 )
@@ -238,6 +250,8 @@ def start_date(ctx: Context) -> Outcome:
     id="integrity_catchup_and_concurrency",
     points=2,
     visibility="public",
+    tier="target",
+    needs=[DAG],
     hint="Pass catchup=False explicitly (backfills are made on purpose) and max_active_runs=1 "
     "(two runs of dbt at once clash) in the @dag(...) call.",
 )
@@ -263,6 +277,8 @@ def catchup_and_concurrency(ctx: Context) -> Outcome:
     id="integrity_retries",
     points=2,
     visibility="public",
+    tier="target",
+    needs=[DAG],
     hint='Put "retries": 2 (or more) and a "retry_delay" (e.g. timedelta(minutes=5)) in '
     "default_args, so every task retries transient failures.",
 )
@@ -291,6 +307,8 @@ def retries(ctx: Context) -> Outcome:
     id="integrity_light_import",
     points=2,
     visibility="public",
+    tier="target",
+    needs=[DAG_FILE],
     hint="The scheduler imports the file every few seconds: keep downloads, database "
     "connections, file access, Variable.get() and big prints inside tasks, not at the top level.",
 )
@@ -306,7 +324,7 @@ def light_import(ctx: Context) -> Outcome:
     ]
     snapshot = ctx.snapshot
     if snapshot is not None:
-        seconds = snapshot.parse_seconds.get(DAG_FILE, 0.0)
+        seconds = snapshot.parse_seconds.get(DAG_FILE_NAME, 0.0)
         parts.append(
             (
                 seconds <= MAX_PARSE_SECONDS,
@@ -327,6 +345,8 @@ def light_import(ctx: Context) -> Outcome:
     id="integrity_no_wall_clock",
     points=2,
     visibility="public",
+    tier="target",
+    needs=[DAG_FILE],
     hint="Take the month from the run (logical_date / data_interval_start, or run_after for a "
     "manual run without one), never from now() or today(): a rerun or backfill must load the "
     "month it is for.",
@@ -351,6 +371,8 @@ def no_wall_clock(ctx: Context) -> Outcome:
     id="integrity_no_stubs",
     points=1,
     visibility="public",
+    tier="target",
+    needs=[DAG_FILE],
     hint="Replace every NotImplementedError, empty task and 'fill in' placeholder with code.",
 )
 def no_stubs(ctx: Context) -> Outcome:
@@ -366,6 +388,8 @@ def no_stubs(ctx: Context) -> Outcome:
     id="integrity_notify_task",
     points=1,
     visibility="public",
+    tier="stretch",
+    needs=[DAG],
     hint='Add a task `notify` after dbt_test with trigger_rule="all_done" (or "one_failed"), so '
     "it also runs when something upstream failed.",
 )

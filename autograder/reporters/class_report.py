@@ -1,13 +1,14 @@
-"""The class report: per-check pass rates as a picture (pass_rates.png) and a page."""
+"""The class report: per-check pass rates as a picture (pass_rates.png) and a page
+(class_report.html, from `templates/class_report.html.j2`)."""
 
 from __future__ import annotations
 
-import html
 import io
 from pathlib import Path
 
 from autograder.files import atomic_write_bytes, atomic_write_text
 from autograder.reporters.gradebook import summary
+from autograder.reporters.html import render
 from autograder.results import ClassResult
 
 COLOURS = {"integrity": "#1565c0", "airflow3": "#6a1b9a", "docs": "#2e7d32", "behaviour": "#ef6c00"}
@@ -39,41 +40,15 @@ def pass_rate_png(result: ClassResult) -> bytes:
 
 
 def render_html(result: ClassResult) -> str:
-    e = html.escape
     data = summary(result)
-    check_rows = "".join(
-        f"<tr><td><code>{e(cid)}</code></td><td>{e(c['title'])}</td><td>{c['visibility']}</td>"
-        f"<td>{c['pass_rate'] * 100:.0f}%</td><td>{c['mean_score']:g} / {c['points']:g}</td></tr>"
-        for cid, c in data["checks"].items()
+    return render(
+        "class_report.html.j2",
+        summary=data,
+        checks=data["checks"],
+        results=result.results,
+        tiers=", ".join(f"{k}: {v}" for k, v in sorted(data["tiers"].items())),
+        notes=result.notes,
     )
-    student_rows = "".join(
-        f"<tr><td><a href='feedback/{e(r.student)}.html'>{e(r.student)}</a></td>"
-        f"<td>{r.score:g} / {r.max_score:g}</td><td>{e(r.tier)}</td>"
-        f"<td>{e(r.error or '')}</td></tr>"
-        for r in result.results
-    )
-    tiers = ", ".join(f"{k}: {v}" for k, v in sorted(data["tiers"].items()))
-    notes = "".join(f"<p><strong>Note:</strong> {e(note)}</p>" for note in result.notes)
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Week 11 class report</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 70rem; margin: 2rem auto; padding: 0 1rem; }}
-table {{ border-collapse: collapse; margin-bottom: 2rem; }}
-td, th {{ padding: .25rem .6rem; border-bottom: 1px solid #ddd; text-align: left; }}
-</style></head><body>
-<h1>Week 11 class report</h1>
-<p>{data["students"]} students &middot; mean {data["mean_score"]:g} &middot; median
-{data["median_score"]:g} of {data["max_score"]:g} &middot; tiers: {e(tiers)}</p>
-{notes}
-<img src="pass_rates.png" alt="Pass rate per check" style="max-width:100%">
-<h2>Checks</h2>
-<table><tr><th>id</th><th>check</th><th>visibility</th><th>pass rate</th><th>mean</th></tr>
-{check_rows}</table>
-<h2>Students</h2>
-<table><tr><th>student</th><th>score</th><th>tier</th><th>not graded because</th></tr>
-{student_rows}</table>
-</body></html>
-"""
 
 
 def write_class_report(out_dir: Path, result: ClassResult) -> None:

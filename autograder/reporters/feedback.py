@@ -3,15 +3,19 @@
 Public checks: title, points, and for a failed one what was found, the hint and a short piece
 of output (the student's own log or traceback, truncated). Hidden checks: only how many there
 are, how many passed and the points, never their names, hints, output or expectations.
+
+What the student may see is decided once, in `feedback_view`; the Markdown and the HTML page
+(`templates/feedback.html.j2`) are two layouts of that view.
 """
 
 from __future__ import annotations
 
-import html
+from dataclasses import dataclass
 from pathlib import Path
 
 from autograder.files import atomic_write_text
 from autograder.options import GradingOptions
+from autograder.reporters.html import render
 from autograder.results import CheckResult, SubmissionResult
 
 TIER_NAMES = {"none": "none yet", "minimum": "Minimum", "target": "Target", "stretch": "Stretch"}
@@ -44,87 +48,107 @@ def hidden_summary(result: SubmissionResult) -> str:
     return f"{len(hidden)} hidden {noun}: {passed} passed, {score:g}/{total:g} pts."
 
 
-def _mark(check: CheckResult) -> str:
+def mark(check: CheckResult) -> str:
     if check.passed:
         return "PASS"
     return "PART" if check.score > 0 else "FAIL"
 
 
+@dataclass(frozen=True)
+class PublicCheck:
+    mark: str  # PASS | PART | FAIL
+    title: str
+    score: float
+    points: float
+
+
+@dataclass(frozen=True)
+class Fix:
+    """A failed public check, with everything the student needs to fix it."""
+
+    title: str
+    score: float
+    points: float
+    message: str
+    hint: str
+    output: str  # already truncated
+
+
+@dataclass(frozen=True)
+class FeedbackView:
+    """Everything a student's feedback shows, and nothing else."""
+
+    student: str
+    score: float
+    max_score: float
+    tier: str  # as students read it
+    error: str | None
+    warnings: tuple[str, ...]
+    checks: tuple[PublicCheck, ...]
+    hidden: str  # the hidden checks as a count and points, or ""
+    fixes: tuple[Fix, ...]
+
+
+def feedback_view(result: SubmissionResult, options: GradingOptions) -> FeedbackView:
+    public = result.public()
+    return FeedbackView(
+        student=result.student,
+        score=result.score,
+        max_score=result.max_score,
+        tier=TIER_NAMES.get(result.tier, result.tier),
+        error=result.error,
+        warnings=result.warnings,
+        checks=tuple(PublicCheck(mark(c), c.title, c.score, c.points) for c in public),
+        hidden=hidden_summary(result),
+        fixes=tuple(
+            Fix(
+                c.title,
+                c.score,
+                c.points,
+                c.message,
+                c.hint,
+                truncate(c.output, options.output_lines) if c.output else "",
+            )
+            for c in public
+            if not c.passed
+        ),
+    )
+
+
 def render_markdown(result: SubmissionResult, options: GradingOptions) -> str:
+    view = feedback_view(result, options)
     lines = [
-        f"# Week 11 autograder: feedback for {result.student}",
+        f"# Week 11 autograder: feedback for {view.student}",
         "",
-        f"**Score: {result.score:g} / {result.max_score:g}**  ·  Tier reached: "
-        f"**{TIER_NAMES.get(result.tier, result.tier)}**",
+        f"**Score: {view.score:g} / {view.max_score:g}**  ·  Tier reached: **{view.tier}**",
         "",
     ]
-    if result.error:
-        lines += [f"> Your submission could not be graded: {result.error}", ""]
-    for warning in result.warnings:
+    if view.error:
+        lines += [f"> Your submission could not be graded: {view.error}", ""]
+    for warning in view.warnings:
         lines.append(f"> Note: {warning}")
-    if result.warnings:
+    if view.warnings:
         lines.append("")
     lines += ["| | check | points |", "|---|---|---|"]
-    for check in result.public():
-        lines.append(f"| {_mark(check)} | {check.title} | {check.score:g} / {check.points:g} |")
+    for check in view.checks:
+        lines.append(f"| {check.mark} | {check.title} | {check.score:g} / {check.points:g} |")
     lines.append("")
-    if summary := hidden_summary(result):
-        lines += [summary, ""]
-    failed = [c for c in result.public() if not c.passed]
-    if failed:
+    if view.hidden:
+        lines += [view.hidden, ""]
+    if view.fixes:
         lines += ["## What to fix", ""]
-    for check in failed:
-        lines += [f"### {check.title} ({check.score:g} / {check.points:g})", ""]
-        if check.message:
-            lines += [check.message, ""]
-        lines += [f"**Hint:** {check.hint}", ""]
-        if check.output:
-            lines += ["```text", truncate(check.output, options.output_lines), "```", ""]
+    for fix in view.fixes:
+        lines += [f"### {fix.title} ({fix.score:g} / {fix.points:g})", ""]
+        if fix.message:
+            lines += [fix.message, ""]
+        lines += [f"**Hint:** {fix.hint}", ""]
+        if fix.output:
+            lines += ["```text", fix.output, "```", ""]
     return "\n".join(lines).rstrip() + "\n"
 
 
 def render_html(result: SubmissionResult, options: GradingOptions) -> str:
-    e = html.escape
-    colour = {"PASS": "#2e7d32", "PART": "#ef6c00", "FAIL": "#c62828"}
-    rows = "".join(
-        f"<tr><td style='color:{colour[_mark(c)]};font-weight:bold'>{_mark(c)}</td>"
-        f"<td>{e(c.title)}</td><td>{c.score:g} / {c.points:g}</td></tr>"
-        for c in result.public()
-    )
-    details = []
-    for check in (c for c in result.public() if not c.passed):
-        block = f"<h3>{e(check.title)} ({check.score:g} / {check.points:g})</h3>"
-        if check.message:
-            block += f"<p>{e(check.message)}</p>"
-        block += f"<p><b>Hint:</b> {e(check.hint)}</p>"
-        if check.output:
-            block += f"<pre>{e(truncate(check.output, options.output_lines))}</pre>"
-        details.append(block)
-    notes = "".join(f"<p class='note'>Note: {e(w)}</p>" for w in result.warnings)
-    if result.error:
-        notes = (
-            f"<p class='note'>Your submission could not be graded: {e(result.error)}</p>" + notes
-        )
-    hidden = hidden_summary(result)
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Feedback for {e(result.student)}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; max-width: 60rem; margin: 2rem auto; }}
-table {{ border-collapse: collapse; }}
-td, th {{ padding: .25rem .75rem; border-bottom: 1px solid #ddd; }}
-pre {{ background: #f5f5f5; padding: .75rem; overflow-x: auto; font-size: .85rem; }}
-.note {{ background: #fff8e1; padding: .5rem; }}
-</style></head><body>
-<h1>Week 11 autograder: feedback for {e(result.student)}</h1>
-<p><b>Score: {result.score:g} / {result.max_score:g}</b> &middot; Tier reached:
-<b>{e(TIER_NAMES.get(result.tier, result.tier))}</b></p>
-{notes}
-<table><tr><th></th><th>check</th><th>points</th></tr>{rows}</table>
-{f"<p>{e(hidden)}</p>" if hidden else ""}
-{"<h2>What to fix</h2>" if details else ""}{"".join(details)}
-</body></html>
-"""
+    return render("feedback.html.j2", view=feedback_view(result, options))
 
 
 def write_feedback(out_dir: Path, result: SubmissionResult, options: GradingOptions) -> None:

@@ -5,16 +5,19 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from autograder.answer_key import AnswerKey
+from autograder.answer_key import TABLES, AnswerKey, MonthKey
 from autograder.checks import Context, all_checks
 from autograder.options import GradingOptions
+from autograder.results import CheckResult, SubmissionResult
 from autograder.ruff import RuffReport
-from autograder.sandbox import SandboxEvidence
-from autograder.snapshot import DagSnapshot
+from autograder.sandbox.evidence import DagSnapshot, SandboxEvidence
+from autograder.scenarios import BACKFILL_MONTHS
 from autograder.source_scan import scan_files
 from autograder.submission import DAG_FILE, load_submission
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "submissions"
+# Short limits for sandbox tests whose submissions stop early (nothing here runs for minutes).
+FAST = GradingOptions(import_timeout=15, run_timeout=20, max_restarts=0)
 REFERENCE = FIXTURES / "reference"
 REFERENCE_DAG = (REFERENCE / DAG_FILE).read_text()
 
@@ -53,6 +56,17 @@ REFERENCE_SNAPSHOT = {
 }
 
 
+# An answer key of the right shape (no check here compares a real warehouse with it).
+ANSWER_KEY = AnswerKey(
+    version="test",
+    inputs_hash="test",
+    months={
+        month: MonthKey(tables={t: (1, f"{i:016x}") for t in TABLES}, stray_rows=0)
+        for i, month in enumerate(BACKFILL_MONTHS)
+    },
+)
+
+
 def submission_with(tmp_path: Path, dag_source: str | None = None, **documents: str | None):
     """A copy of the reference submission with the DAG and/or documents replaced."""
     root = tmp_path / "student"
@@ -85,7 +99,7 @@ def context(
         source=scan_files(sources, DAG_FILE),
         ruff=RuffReport(available=True),
         evidence=evidence,
-        key=AnswerKey(version="test", inputs_hash="test", months={}),
+        key=ANSWER_KEY,
         options=GradingOptions(),
     )
 
@@ -97,3 +111,36 @@ def run_check(check_id: str, ctx: Context):
 def snapshot_with(**dag_fields) -> dict:
     snapshot = {**REFERENCE_SNAPSHOT, "dag": {**REFERENCE_SNAPSHOT["dag"], **dag_fields}}
     return snapshot
+
+
+def scan(source: str):
+    """The static facts of `source` as the DAG file."""
+    return scan_files({DAG_FILE: source}, DAG_FILE)
+
+
+def with_dag(old: str, new: str) -> str:
+    """The reference DAG with `old` (which must occur once) replaced by `new`."""
+    assert REFERENCE_DAG.count(old) == 1, old
+    return REFERENCE_DAG.replace(old, new)
+
+
+def submission_result(**scores: float) -> SubmissionResult:
+    """A result for ada with one 4-point check per keyword; behaviour_retries*/notify* hidden."""
+    checks = []
+    for check_id, score in scores.items():
+        hidden = check_id.startswith("behaviour_retries") or check_id.startswith("behaviour_notify")
+        checks.append(
+            CheckResult(
+                check_id=check_id,
+                title=f"Title of {check_id}",
+                category=check_id.split("_")[0],
+                visibility="hidden" if hidden else "public",
+                tier="target",
+                points=4,
+                score=score,
+                hint=f"HINT-{check_id}",
+                message=f"MESSAGE-{check_id}" if score < 4 else "",
+                output=f"OUTPUT-{check_id}\n" * 3,
+            )
+        )
+    return SubmissionResult("ada", "abc", "1.0.0+x", tuple(checks), "minimum", ("a note",))

@@ -1,4 +1,4 @@
-"""The corpus, the check registry and the tiers agree with each other (fast)."""
+"""The corpus and the check registry agree with each other (fast)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 from autograder.checks import all_checks
-from autograder.tiers import TIERS
 from tests.autograder.corpus import FIXTURES, ROOT, UNIT_TESTED, out_of_date
 
 HERE = Path(__file__).resolve().parent
@@ -28,29 +27,22 @@ def test_every_fixture_names_real_check_ids() -> None:
         assert fixture.fails <= ids, f"{name}: unknown ids {sorted(fixture.fails - ids)}"
 
 
+def _defined(test: str) -> list[Path]:
+    """The test modules under tests/autograder that define the function `test`."""
+    pattern = re.compile(rf"^def {re.escape(test)}\(", re.M)
+    return [path for path in HERE.rglob("test_*.py") if pattern.search(path.read_text())]
+
+
 def test_every_check_is_tripped_by_a_fixture_or_a_named_unit_test() -> None:
     tripped = set().union(*(f.fails for f in FIXTURES.values()))
     for check_id in all_checks():
         if check_id in tripped:
             continue
         assert check_id in UNIT_TESTED, f"no fixture and no unit test trips {check_id}"
-        file, test = UNIT_TESTED[check_id].split("::")
-        assert re.search(rf"^def {test}\(", (HERE / file).read_text(), re.M), UNIT_TESTED[check_id]
-
-
-def test_check_ids_points_and_hints() -> None:
-    checks = all_checks()
-    assert sum(c.points for c in checks.values()) == 100
-    for check in checks.values():
-        assert re.fullmatch(r"(integrity|airflow3|docs|behaviour)_[a-z0-9_]+", check.id)
-        assert len(check.hint) > 40 and check.title
-    assert {c.visibility for c in checks.values()} == {"public", "hidden"}
-
-
-def test_every_check_belongs_to_exactly_one_tier() -> None:
-    listed = [c for ids in TIERS.values() for c in ids]
-    assert sorted(listed) == sorted(all_checks())
-    assert "docs_runbook" in TIERS["minimum"] and "behaviour_one_month" in TIERS["minimum"]
+        # "file::test": the test must exist, exactly once; tests/autograder mirrors the package,
+        # so the file part is where it lived when the entry was written.
+        test = UNIT_TESTED[check_id].split("::")[-1]
+        assert len(_defined(test)) == 1, f"{UNIT_TESTED[check_id]}: no such unit test"
 
 
 def test_the_reference_fixture_is_the_course_reference_dag() -> None:

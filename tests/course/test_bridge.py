@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
+from autograder.checks import not_graded
+from autograder.results import CheckResult, SubmissionResult, to_results_file
 from course import bridge
 from course.autograder_results import (
     CheckInfo,
@@ -129,26 +132,32 @@ def test_tiers_are_cumulative_and_need_full_points(scores: dict, tier: str) -> N
 
 
 @pytest.mark.parametrize(
-    "failing",
+    ("failing", "tier"),
     [
-        set(),
-        {"docs_runbook"},
-        {"docs_ai_assist"},
-        {"behaviour_manual_trigger"},
-        {"behaviour_backfill"},
+        (set(), "stretch"),
+        ({"docs_runbook"}, "none"),
+        ({"docs_ai_assist"}, "minimum"),
+        ({"behaviour_manual_trigger"}, "target"),
+        ({"behaviour_backfill"}, "minimum"),
     ],
 )
-def test_the_tier_rule_agrees_with_the_autograders(failing: set[str]) -> None:
-    from autograder.tiers import achieved_tier
+def test_the_course_reads_the_tier_the_autograder_gave(
+    tmp_path: Path, failing: set[str], tier: str
+) -> None:
+    """Through the results file and back: the course's tier is the autograder's, one rule."""
+    from autograder.tiers import tier_of_results
     from course.autograder_link import registry
 
-    checks = registry()
-    results = [
-        CheckScore(c.id, 0 if c.id in failing else c.points, c.points, c.hidden) for c in checks
-    ]
-    passed = {c.id for c in checks if c.id not in failing}
-    graded = {c.id for c in checks}
-    assert tier_report(results, checks).reached == achieved_tier(passed, graded)
+    checks = tuple(
+        replace(c, score=0.0 if c.check_id in failing else c.points, message="")
+        for c in not_graded("-")
+    )
+    graded = SubmissionResult("ada", "hash", "version", checks)
+    graded = graded.with_tier(tier_of_results(checks).reached)
+    path = tmp_path / "ada.json"
+    path.write_text(json.dumps(to_results_file(graded)))
+    assert graded.tier == tier
+    assert tier_report(load_results(path), registry()).reached == tier
 
 
 def test_results_files_are_validated_with_a_message_naming_the_file(tmp_path: Path) -> None:
@@ -164,25 +173,25 @@ def test_results_files_are_validated_with_a_message_naming_the_file(tmp_path: Pa
 
 
 def test_gradescope_results_become_check_scores(tmp_path: Path) -> None:
-    path = tmp_path / "ada.json"
-    path.write_text(
-        json.dumps(
-            {
-                "score": 12,
-                "tests": [
-                    {"name": "docs_runbook", "score": 5, "max_score": 5, "output": "ok"},
-                    {
-                        "name": "behaviour_faults",
-                        "score": 7,
-                        "max_score": 5,
-                        "visibility": "hidden",
-                    },
-                ],
-            }
+    def result(check_id: str, score: float, points: float, visibility: str) -> CheckResult:
+        return CheckResult(
+            check_id, "title", "docs", visibility, "minimum", points, score, "the hint", "found"
         )
+
+    graded = SubmissionResult(
+        "ada",
+        "hash",
+        "version",
+        (
+            result("docs_runbook", 5, 5, "public"),
+            result("behaviour_faults", 7, 5, "hidden"),  # a hand-edited file: more than max
+        ),
     )
+    path = tmp_path / "ada.json"
+    path.write_text(json.dumps(to_results_file(graded)))
     got = {s.id: s for s in load_results(path)}
     assert got["docs_runbook"].passed and not got["docs_runbook"].hidden
+    assert got["docs_runbook"].output == "found"
     assert got["behaviour_faults"].hidden and got["behaviour_faults"].score == 5  # clamped
 
 
@@ -202,7 +211,10 @@ def test_the_autograders_error_is_read_from_its_results(tmp_path: Path) -> None:
     from course.autograder_results import results_error
 
     path = tmp_path / "ada.json"
-    path.write_text(json.dumps({"tests": [], "extra_data": {"error": "sandbox crashed"}}))
+    crashed = SubmissionResult("ada", "hash", "version", not_graded("-"), error="sandbox crashed")
+    path.write_text(json.dumps(to_results_file(crashed)))
     assert results_error(path) == "sandbox crashed"
-    path.write_text(json.dumps({"tests": [], "extra_data": {"error": None}}))
+    path.write_text(json.dumps(to_results_file(replace(crashed, error=None))))
+    assert results_error(path) is None
+    path.write_text("{not json")
     assert results_error(path) is None

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from autograder.checks import all_checks
-from autograder.sandbox import _blocking_ancestors
+from autograder.sandbox.isolation import blocking_ancestors
 from tests.autograder.helpers import REFERENCE, REFERENCE_DAG
 
 pytestmark = [
@@ -36,7 +36,7 @@ pytestmark = [
     ),
 ]
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = Path(__file__).resolve().parents[3]
 USER = "nobody"
 
 INTRUDER = """
@@ -72,7 +72,7 @@ def _python_for_everyone() -> str:
     """An interpreter a normal user can run: this one if its folders allow it, else the OS's."""
     own = Path(sys.executable).resolve()
     for candidate in (own, Path("/usr/bin/python3")):
-        if candidate.exists() and not _blocking_ancestors(candidate):
+        if candidate.exists() and not blocking_ancestors(candidate):
             return str(candidate)
     pytest.fail(f"{own} sits in a folder other users cannot enter; install python3 (apt).")
 

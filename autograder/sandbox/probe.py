@@ -1,12 +1,18 @@
 """Read copied warehouses and metadata DBs, in a short-lived process of its own.
 
-The files were written by student code, so they are opened here rather than in the grading
-process: a corrupt or hostile file can at worst crash this process, which the parent turns into
-"the warehouse could not be read". Input: a JSON list on stdin,
-`[{"id", "warehouse", "metadata", "run_id", "schema"}]`. Output: `{id: ProbeResult}` as JSON.
+Parent side, and part of the sandbox package: this is the last step of turning what a sandbox
+left behind into evidence. `session.Sandbox.collect` copied the files out after each step; they
+were written by student code, so they are opened here (`python -m autograder.sandbox.probe`),
+as the grader but not in the grading process: a corrupt or hostile file can at worst crash
+this process, which the parent turns into "the warehouse could not be read". The answer key
+fingerprints its own warehouse with the same `warehouse_facts`, so both sides of every
+comparison are computed by the same code.
 
-Checksums are order-independent sums of row hashes (as in `workbook.warehouse`), computed per
-month too, so the parent can compare a warehouse with any combination of months of the key.
+Input: a JSON list on stdin, `[{"id", "warehouse", "metadata", "run_id", "schema"}]`.
+Output: `{id: ProbeResult}` as JSON (validated by the parent, `evidence.ProbeResult`).
+
+Checksums are order-independent sums of row hashes, computed per month too, so the parent can
+compare a warehouse with any combination of months of the key.
 """
 
 from __future__ import annotations

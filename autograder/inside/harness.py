@@ -8,11 +8,8 @@ what makes grading fast.
 
 Protocol: one JSON object per line. Commands arrive on `--cmd-fd`, answers leave on
 `--result-fd`; stdout/stderr are the supervisor's capped log pipe. Commands:
-`{"op": "inspect", "seq": n}`, `{"op": "run", "seq": n, "step": ..., "logical_date": ...,
-"run_after": ..., "env": {...}, "retry_delay": s}`.
-
-`python -m autograder.harness --make-template DIR` creates an empty metadata DB once per
-grading session (trusted, no student code), which each sandbox then copies.
+`{"op": "inspect", "seq": n, "retry_delay": s}`, `{"op": "run", "seq": n, "step": ...,
+"logical_date": ..., "run_after": ..., "env": {...}}`, `{"op": "reset", "seq": n}`.
 """
 
 from __future__ import annotations
@@ -27,8 +24,9 @@ import traceback
 from datetime import timedelta
 from pathlib import Path
 
+from autograder.inside.protocol import done_line
+
 DAG_ID = "taxi_pipeline"
-DONE_MARKER = "[AUTOGRADER] done "
 _MAX_TEXT = 6000
 _MAIN_PID = os.getpid()
 
@@ -65,7 +63,7 @@ class Harness:
     def reply(self, payload: dict) -> None:
         _only_in_main_process()
         # The marker tells the supervisor that all output of this step is in its pipe.
-        sys.stdout.write(f"{DONE_MARKER}{payload.get('seq')}\n")
+        sys.stdout.write(done_line(payload.get("seq")))
         sys.stdout.flush()
         sys.stderr.flush()
         self.results.write(json.dumps(payload, default=str) + "\n")
@@ -292,27 +290,11 @@ def serve(cmd_fd: int, result_fd: int) -> None:
     os._exit(0)  # skip interpreter teardown: student threads must not delay the exit
 
 
-def make_template(folder: Path) -> None:
-    """Create an empty Airflow metadata DB in `folder` (trusted: no DAGs are parsed)."""
-    folder.mkdir(parents=True, exist_ok=True)
-    os.environ["AIRFLOW_HOME"] = str(folder)
-    os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{folder / 'airflow.db'}"
-    os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
-    os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(folder / "no-dags")
-    from airflow.utils import db
-
-    db.initdb()
-
-
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m autograder.harness")
-    parser.add_argument("--cmd-fd", type=int)
-    parser.add_argument("--result-fd", type=int)
-    parser.add_argument("--make-template", type=Path)
+    parser = argparse.ArgumentParser(prog="python -m autograder.inside.harness")
+    parser.add_argument("--cmd-fd", type=int, required=True)
+    parser.add_argument("--result-fd", type=int, required=True)
     args = parser.parse_args(argv)
-    if args.make_template:
-        make_template(args.make_template)
-        return
     serve(args.cmd_fd, args.result_fd)
 
 

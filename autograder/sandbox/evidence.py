@@ -1,17 +1,20 @@
-"""What comes back from a sandbox, validated before any check looks at it.
+"""The evidence types: what comes back from a sandbox, validated before any check looks at it.
 
 The harness runs in the same process as the student's code, so everything it reports is
 untrusted input: pydantic models with limits, and anything that does not validate becomes a
 "the sandbox reported nonsense" result instead of an exception. Task states reported by the
 harness are cross-checked against the sandbox's Airflow metadata DB, which the parent reads
-itself (see `probe.py`).
+itself (`probe.py`). `SandboxEvidence` holds it all for one submission; the checks read it.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
+
+from autograder.scenarios import Step
 
 ShortText = Annotated[str, StringConstraints(max_length=20_000)]
 Name = Annotated[str, StringConstraints(max_length=250)]
@@ -149,3 +152,53 @@ class MetadataFacts(_Model):
 class ProbeResult(_Model):
     warehouse: WarehouseFacts = WarehouseFacts()
     metadata: MetadataFacts = MetadataFacts()
+
+
+# ---------------------------------------------------------------- one submission's evidence
+
+
+@dataclass
+class StepEvidence:
+    step: Step
+    reply: StepReply
+    run: RunReport | None = None
+    run_error: str | None = None
+    probe: ProbeResult = field(default_factory=ProbeResult)
+    notifications: list[dict] = field(default_factory=list)
+    notifications_error: str | None = None
+    copied: dict[str, str | None] = field(default_factory=dict)
+    seconds: float = 0.0  # timing only, never graded
+
+
+@dataclass
+class SandboxEvidence:
+    """Everything the behaviour and integrity checks need from the sandbox."""
+
+    isolation: str
+    warnings: list[str] = field(default_factory=list)
+    startup: StepReply | None = None
+    snapshot: DagSnapshot | None = None
+    snapshot_error: str | None = None
+    steps: dict[str, StepEvidence] = field(default_factory=dict)
+    failure: str | None = None
+    seconds: float = 0.0
+
+
+def snapshot_of(reply: StepReply) -> tuple[DagSnapshot | None, str | None]:
+    """The DAG snapshot in an `inspect` reply, or why there is none."""
+    if reply.status != "ok" or not reply.harness:
+        return None, reply.detail or reply.status
+    try:
+        return DagSnapshot.model_validate(reply.harness.get("snapshot") or {}), None
+    except ValidationError as err:
+        return None, f"the sandbox reported an unreadable DAG snapshot: {str(err)[:300]}"
+
+
+def run_report_of(reply: StepReply) -> tuple[RunReport | None, str | None]:
+    """The run report in a `run` reply, or why there is none."""
+    if reply.status != "ok" or not reply.harness:
+        return None, reply.detail or reply.status
+    try:
+        return RunReport.model_validate(reply.harness.get("run") or {}), None
+    except ValidationError as err:
+        return None, f"the sandbox reported an unreadable run: {str(err)[:300]}"

@@ -1,5 +1,6 @@
-"""The sandbox from the inside and under attack: no network, no secrets, no way out, no
-leftovers; interrupted grading resumes. Small submissions that stop early keep this quick."""
+"""The sandbox from the inside: no network but the source, no secrets, no writes outside its
+own folder, its own PID namespace and user id. A submission that reports what it sees through
+an import error keeps this quick."""
 
 from __future__ import annotations
 
@@ -10,13 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from autograder import GradingOptions, grade_class, grade_submission
-from autograder.sandbox import UID_COUNT, UID_FIRST
-from tests.autograder.helpers import REFERENCE, REFERENCE_DAG
+from autograder import grade_submission
+from autograder.sandbox.isolation import UID_COUNT, UID_FIRST
+from tests.autograder.helpers import FAST, REFERENCE, REFERENCE_DAG
 
 pytestmark = pytest.mark.slow
-REPO = Path(__file__).resolve().parents[2]
-FAST = GradingOptions(import_timeout=15, run_timeout=20, max_restarts=0)
+REPO = Path(__file__).resolve().parents[3]
 
 # Top-level code that looks around and reports what it saw through an import error.
 PROBE = """
@@ -111,65 +111,7 @@ def test_inside_the_sandbox(tmp_path, monkeypatch) -> None:
     assert len([entry for entry in facts["tmp_listing"] if entry != repo_top]) == 1
     # of the repository only the packages the harness imports (no tests, fixtures, dags)
     assert set(facts["repo_listing"]) <= {"autograder", "taxi_source", ".venv"}
-    assert "sandbox_entry" in facts["pid1"]  # its own PID namespace
+    assert "autograder.inside.supervisor" in facts["pid1"]  # its own PID namespace
     assert facts["processes"] < 10
     if os.geteuid() == 0:
         assert UID_FIRST <= facts["uid"] < UID_FIRST + UID_COUNT
-
-
-def _sandbox_processes() -> list[str]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            status = (entry / "status").read_text()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        uid = int(status.split("Uid:")[1].split()[0])
-        if UID_FIRST <= uid < UID_FIRST + UID_COUNT and "sleep 987" in cmdline:
-            found.append(cmdline)
-    return found
-
-
-def test_a_hanging_run_is_killed_with_everything_it_started(tmp_path) -> None:
-    root = tmp_path / "class" / "hangs_in_a_task"
-    shutil.copytree(REFERENCE, root)
-    source = REFERENCE_DAG.replace(
-        "        month = _run_month()\n        schema",
-        "        import subprocess\n        import time\n\n"
-        '        subprocess.Popen(["sleep", "987"], start_new_session=True)\n'
-        "        time.sleep(3600)\n"
-        "        month = _run_month()\n        schema",
-    )
-    (root / "dags" / "taxi_pipeline.py").write_text(source)
-    result = grade_submission(root, FAST.model_copy(update={"public_only": True}))
-    one_month = result.check("behaviour_one_month")
-    assert one_month.score == 0 and "did not finish in time" in one_month.message
-    assert result.check("integrity_imports").passed
-    assert _sandbox_processes() == []
-
-
-def test_an_interrupted_class_resumes_without_regrading(tmp_path) -> None:
-    students = tmp_path / "class"
-    for name, source in (("ada", "cycle"), ("bob", "import_error"), ("cy", "sys_exit")):
-        shutil.copytree(REFERENCE.parent / source, students / name)
-    out = tmp_path / "out"
-    finished: list[str] = []
-
-    def stop_after_first(student, result, reused) -> None:
-        if result is not None:
-            finished.append(student)
-            raise KeyboardInterrupt
-
-    with pytest.raises(KeyboardInterrupt):
-        grade_class(students, out, jobs=1, options=FAST, on_progress=stop_after_first)
-    saved = sorted(p.name for p in (out / "results").iterdir())
-    assert saved == [f"{finished[0]}.json"]  # whole files only: no temp files left behind
-    (out / "results" / "bob.json").write_text("{not json")  # a torn file from elsewhere
-    again = grade_class(students, out, jobs=2, options=FAST)
-    assert again.reused == (finished[0],) if finished[0] != "bob" else again.reused == ()
-    assert sorted(r.student for r in again.results) == ["ada", "bob", "cy"]
-    rows = (out / "grades.csv").read_text().splitlines()
-    assert len(rows) == 4 and rows[0].startswith("student,total,max,tier,integrity_imports")

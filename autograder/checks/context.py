@@ -1,0 +1,165 @@
+"""What a check reads: the submission, static facts about its code, and the sandbox's evidence.
+
+Checks run in the grading process, never in the sandbox. `Context.run(step_id)` gives one
+step's run with task states taken from the metadata DB the parent read itself, not from what
+the harness reported.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from autograder.answer_key import AnswerKey
+from autograder.checks.logs import clean_log, task_log, telling_lines
+from autograder.options import GradingOptions
+from autograder.ruff import RuffReport
+from autograder.sandbox.evidence import (
+    DagFacts,
+    DagSnapshot,
+    SandboxEvidence,
+    StepEvidence,
+    WarehouseFacts,
+    WarehouseTable,
+)
+from autograder.source_scan import SourceFacts
+from autograder.submission import Submission
+
+REQUIRED_TASKS = ("ingest_taxi_month", "dbt_run", "dbt_test")
+
+
+@dataclass(frozen=True)
+class Run:
+    """One step's evidence, with task states taken from the metadata DB the parent read."""
+
+    evidence: StepEvidence | None
+
+    @property
+    def ran(self) -> bool:
+        return self.evidence is not None and self.evidence.reply.status == "ok"
+
+    @property
+    def problem(self) -> str:
+        """Why there is no usable run, in words (empty if there is one)."""
+        if self.evidence is None:
+            return "this run was not made (the DAG did not load)"
+        reply = self.evidence.reply
+        if reply.status == "ok":
+            if self.evidence.run and self.evidence.run.error and not self.states:
+                first = clean_log(self.evidence.run.error).splitlines()[0][:300]
+                return f"the run crashed: {first}"
+            return ""
+        return {
+            "timeout": f"the run did not finish in time ({reply.detail})",
+            "died": f"the run crashed the sandbox ({reply.detail})",
+            "protocol_error": "the run's report could not be read",
+            "not_run": reply.detail or "the run was not made",
+        }.get(reply.status, reply.detail)
+
+    @property
+    def states(self) -> dict[str, str | None]:
+        if self.evidence is None:
+            return {}
+        meta = self.evidence.probe.metadata
+        if meta.found:
+            return {t: s.state for t, s in meta.tasks.items()}
+        return {}
+
+    def tries(self, task_id: str) -> int:
+        if self.evidence is None:
+            return 0
+        task = self.evidence.probe.metadata.tasks.get(task_id)
+        return task.try_number if task else 0
+
+    @property
+    def consistent(self) -> bool:
+        """The harness's own report agrees with the metadata DB."""
+        if self.evidence is None or self.evidence.run is None:
+            return False
+        reported = {t.task_id: t.state for t in self.evidence.run.tasks}
+        return reported == self.states
+
+    @property
+    def succeeded(self) -> bool:
+        states = self.states
+        if not states or any(states.get(t) != "success" for t in REQUIRED_TASKS):
+            return False
+        return all(s in ("success", "skipped") for s in states.values())
+
+    def state_summary(self) -> str:
+        states = self.states
+        if not states:
+            return self.problem or "no task ran"
+        return ", ".join(f"{t}={s}" for t, s in sorted(states.items()))
+
+    @property
+    def warehouse(self) -> WarehouseFacts | None:
+        return self.evidence.probe.warehouse if self.evidence else None
+
+    def table(self, name: str) -> WarehouseTable | None:
+        warehouse = self.warehouse
+        return warehouse.tables.get(name) if warehouse else None
+
+    @property
+    def requested_months(self) -> list[str]:
+        if self.evidence is None:
+            return []
+        return [r.month for r in self.evidence.reply.source_requests]
+
+    @property
+    def notifications(self) -> list[dict]:
+        return self.evidence.notifications if self.evidence else []
+
+    def task_log(self, task_id: str, lines: int) -> str:
+        if self.evidence is None:
+            return ""
+        output = self.evidence.reply.output
+        console = clean_log(output.head + ("\n" if output.tail else "") + output.tail)
+        return task_log(console, task_id, lines)
+
+    def failing_log(self, lines: int) -> str:
+        """The telling lines of the first failed task's log: errors first, then the end,
+        with traceback frames from Airflow's and dbt's own code left out."""
+        for task_id, state in self.states.items():
+            if state == "failed":
+                kept = telling_lines(self.task_log(task_id, 2000), lines)
+                return f"--- log of {task_id} ---\n" + "\n".join(kept)
+        return ""
+
+
+@dataclass(frozen=True)
+class Context:
+    submission: Submission
+    source: SourceFacts
+    ruff: RuffReport
+    evidence: SandboxEvidence
+    key: AnswerKey
+    options: GradingOptions
+    import_output_bytes: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def snapshot(self) -> DagSnapshot | None:
+        return self.evidence.snapshot
+
+    @property
+    def dag(self) -> DagFacts | None:
+        return self.snapshot.dag if self.snapshot else None
+
+    def run(self, step_id: str) -> Run:
+        return Run(self.evidence.steps.get(step_id))
+
+    def no_dag_reason(self) -> str:
+        """Why there is no loaded DAG, for checks that need one."""
+        if self.submission.dag_file is None:
+            return "There is no dags/taxi_pipeline.py in the submission."
+        if self.source.syntax_error:
+            return f"The DAG file has a syntax error ({self.source.syntax_error})."
+        if self.evidence.failure:
+            return f"The DAG could not be loaded: {self.evidence.failure}."
+        if self.snapshot is None:
+            return f"The DAG could not be loaded: {self.evidence.snapshot_error or 'no snapshot'}."
+        if self.snapshot.fatal:
+            return "Importing the DAG file stopped the interpreter (see integrity_imports)."
+        if self.snapshot.import_errors:
+            return "The DAG file has import errors (see integrity_imports)."
+        return "No DAG with dag_id 'taxi_pipeline' was found (see integrity_single_dag)."

@@ -1,0 +1,76 @@
+"""The environment a sandbox's processes get: scrubbed, with Airflow's settings and the contract.
+
+Nothing of the grader's own environment reaches a sandbox (no tokens, no paths of the teacher's);
+every variable is listed here.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+STUDENT = "grader"
+SCHEMA = f"airflow_{STUDENT}"
+AIRFLOW_ENV = {
+    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+    "AIRFLOW__CORE__DEFAULT_TIMEZONE": "utc",
+    "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
+    "AIRFLOW__CORE__PARALLELISM": "4",
+    "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
+    "AIRFLOW__LOGGING__COLORED_CONSOLE_LOG": "False",
+    "AIRFLOW__SCHEDULER__CATCHUP_BY_DEFAULT": "False",
+}
+
+
+def base_env(home: Path) -> dict[str, str]:
+    """The minimum every process the grader starts gets (the sandbox, the probe, the template)."""
+    venv_bin = str(Path(sys.executable).parent)
+    return {
+        "PATH": f"{venv_bin}:/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(home),
+        "LANG": "C.UTF-8",
+        "LC_ALL": "C.UTF-8",
+        "TZ": "UTC",
+        "NO_COLOR": "1",
+        "PYTHONDONTWRITEBYTECODE": "1",
+        "PYTHONUNBUFFERED": "1",
+    }
+
+
+def contract_env(source_url: str, dbt_dir: Path, warehouse: Path, notifications: Path) -> dict:
+    """The variables the submission contract promises (assignment/CONTRACT.md), plus their
+    Airflow Variable twins (`AIRFLOW_VAR_<NAME>`, read by `Variable.get("<name>")`)."""
+    values = {
+        "TAXI_SOURCE_URL": source_url,
+        "TAXI_WAREHOUSE": str(warehouse),
+        "TAXI_DBT_PROJECT_DIR": str(dbt_dir),
+        "TAXI_NOTIFICATIONS": str(notifications),
+        "TAXI_SCHEMA": SCHEMA,
+        "TAXI_DBT_TARGET": "duckdb",
+        "AIRFLOW_STUDENT": STUDENT,
+    }
+    env = dict(values)
+    env.update({f"AIRFLOW_VAR_{name}": value for name, value in values.items()})
+    return env
+
+
+def harness_env(folder: Path, import_timeout: float, contract: dict[str, str]) -> dict[str, str]:
+    """The harness's environment in the sandbox folder `folder` (see `session.Sandbox.prepare`)."""
+    env = base_env(folder / "home")
+    env["TMPDIR"] = str(folder / "tmp")
+    env["PYTHONHASHSEED"] = "0"
+    # Airflow records a user name per task instance; the sandbox user has no passwd entry.
+    env["USER"] = env["LOGNAME"] = "student"
+    env.update(AIRFLOW_ENV)
+    env.update(
+        {
+            "AIRFLOW_HOME": str(folder / "airflow"),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(folder / "submission" / "dags"),
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{folder}/airflow/airflow.db",
+            "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": str(import_timeout),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+            "DO_NOT_TRACK": "1",
+        }
+    )
+    env.update(contract)
+    return env
