@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -17,7 +16,7 @@ from autograder.reporters.gradescope import from_gradescope, read_result, to_gra
 from autograder.results import CheckResult, SubmissionResult
 from autograder.submission import find_submissions, load_submission
 from autograder.tiers import achieved_tier
-from tests.autograder.helpers import REFERENCE
+from tests.corpus import REFERENCE, build_submission
 
 
 def result(**scores: float) -> SubmissionResult:
@@ -130,7 +129,7 @@ def test_copy_out_never_follows_symlinks(tmp_path) -> None:
 
 def test_load_submission_ignores_symlinks_and_reports_a_missing_dag(tmp_path) -> None:
     root = tmp_path / "ada"
-    shutil.copytree(REFERENCE, root)
+    build_submission(REFERENCE, root)
     (root / "RUNBOOK.md").unlink()
     (root / "RUNBOOK.md").symlink_to("/etc/passwd")
     (root / "dags" / "taxi_pipeline.py").unlink()
@@ -144,8 +143,8 @@ def test_load_submission_ignores_symlinks_and_reports_a_missing_dag(tmp_path) ->
 def test_content_hash_changes_with_content_only(tmp_path) -> None:
     first = tmp_path / "a" / "ada"
     second = tmp_path / "b" / "ada"
-    shutil.copytree(REFERENCE, first)
-    shutil.copytree(REFERENCE, second)
+    build_submission(REFERENCE, first)
+    build_submission(REFERENCE, second)
     assert load_submission(first).content_hash == load_submission(second).content_hash
     (second / "RUNBOOK.md").write_text("changed")
     changed = load_submission(second)

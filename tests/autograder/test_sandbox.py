@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from autograder import GradingOptions, grade_class, grade_submission
 from autograder.sandbox import UID_COUNT, UID_FIRST
-from tests.autograder.helpers import REFERENCE, REFERENCE_DAG
+from tests.autograder.helpers import REFERENCE_DAG
+from tests.corpus import REFERENCE, build_submission
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[2]
@@ -73,7 +73,7 @@ raise RuntimeError("PROBE" + _json.dumps(_FACTS) + "END")
 
 def probe_submission(tmp_path: Path, secret: Path) -> Path:
     root = tmp_path / "class" / "prober"
-    shutil.copytree(REFERENCE, root)
+    build_submission(REFERENCE, root)
     header = f"SECRET = {str(secret)!r}\nREPO = {str(REPO)!r}\n"
     source = REFERENCE_DAG.replace(
         "log = logging.getLogger(__name__)\n",
@@ -135,7 +135,7 @@ def _sandbox_processes() -> list[str]:
 
 def test_a_hanging_run_is_killed_with_everything_it_started(tmp_path) -> None:
     root = tmp_path / "class" / "hangs_in_a_task"
-    shutil.copytree(REFERENCE, root)
+    build_submission(REFERENCE, root)
     source = REFERENCE_DAG.replace(
         "        month = _run_month()\n        schema",
         "        import subprocess\n        import time\n\n"
@@ -154,7 +154,7 @@ def test_a_hanging_run_is_killed_with_everything_it_started(tmp_path) -> None:
 def test_an_interrupted_class_resumes_without_regrading(tmp_path) -> None:
     students = tmp_path / "class"
     for name, source in (("ada", "cycle"), ("bob", "import_error"), ("cy", "sys_exit")):
-        shutil.copytree(REFERENCE.parent / source, students / name)
+        build_submission(source, students / name)
     out = tmp_path / "out"
     finished: list[str] = []
 
