@@ -5,8 +5,8 @@ from __future__ import annotations
 import psycopg2
 import pytest
 
-from tests.postgres_server import postgres_server
 from tests.dags.test_pipeline_runs import expected_counts
+from tests.postgres_server import postgres_server
 from workbook import runner
 
 pytestmark = pytest.mark.slow
