@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 AIRFLOW_ENV_PYTHON := $(firstword $(wildcard $(BIN)/python) $(PYTHON))
 $(foreach setting,$(shell cd $(CURDIR) && $(AIRFLOW_ENV_PYTHON) -m airflow_env --format make),$(eval export $(setting)))
 
-.PHONY: help install lab test test-fast demo ui source lint format clean
+.PHONY: help install lab test test-fast demo ui source lint format clean generate
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -25,6 +25,7 @@ install: $(STAMP)  ## create .venv from the lock file (other targets do this for
 
 lab: $(STAMP)  ## start the taxi source and open the workbook in JupyterLab
 	$(BIN)/workbook init
+	@$(BIN)/python notebooks/_build/build_notebooks.py --snapshots >/dev/null
 	$(BIN)/workbook source start
 	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
 
@@ -55,6 +56,9 @@ lint: $(STAMP)
 format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
+
+generate: $(STAMP)  ## authors: rewrite every generated file (notebooks from their sources, ...)
+	$(BIN)/python tools/generate.py
 
 clean:  ## remove the Airflow home, the warehouse and the venv
 	-$(BIN)/workbook source stop

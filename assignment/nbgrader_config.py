@@ -6,9 +6,11 @@ teacher commands (`course release|collect|grade|feedback|export`, or `make relea
 file; plain `nbgrader ...` commands run from this folder read it too.
 
 Runtime state, all git-ignored: exchange/, release/, submitted/, autograded/, feedback/,
-grading/, gradebook.db, grades.csv.
+grading/, gradebook.db, grades.csv. Also git-ignored: source/taxi_pipeline/dags/taxi_pipeline.py,
+the students' starting DAG, which this file writes (below) from the reference DAG.
 """
 
+import sys
 from pathlib import Path
 
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
@@ -16,6 +18,23 @@ c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
 ROOT = Path(__file__).resolve().parent
 ASSIGNMENT = "taxi_pipeline"
 SOURCE = ROOT / "source" / ASSIGNMENT
+
+# The DAG students start from is generated from the reference, `dags/taxi_pipeline.py` (its
+# solution regions are marked there), every time nbgrader or `course` reads this file: so even a
+# plain `nbgrader generate_assignment` releases the stub, never the solution (course/stubs.py).
+# Without the course's venv (no `course` package) the stub already in source/ is used as it is.
+try:
+    from course.errors import CourseError
+    from course.stubs import write_student_dag
+except ImportError:
+    print("nbgrader_config.py: activate the course's venv (.venv) so the DAG stub is regenerated")
+else:
+    if SOURCE.is_dir():
+        try:
+            write_student_dag(SOURCE / "dags" / "taxi_pipeline.py")
+        except CourseError as err:
+            # Stop here: nbgrader would otherwise log the error and go on without this config.
+            sys.exit(f"error: cannot write the students' DAG: {err}")
 
 c.CourseDirectory.root = str(ROOT)
 c.CourseDirectory.course_id = "week11"
@@ -60,9 +79,10 @@ c.ClearSolutions.code_stub = {"python": "# fill in: your code here\nraise NotImp
 c.ClearSolutions.text_stub = "*fill in: your answer here*"
 
 # autograde replaces every non-notebook file with the instructor's copy from source/ unless it is
-# listed here. The DAG in source/ is the full solution, and the documents and the dbt project are
-# the student's own work: keep every file the student hands in. Only the public tests (which the
-# student must not edit) are put back.
+# listed here. The DAG in source/ is the stub, and the documents and the dbt project are the
+# student's own work: keep every file the student hands in. Only the public tests (which the
+# student must not edit) are put back. (The dbt project's files in source/ are links to
+# include/taxi_dbt/; rglob lists them, and nbgrader copies what they point to.)
 _RESTORED = ("tests/", "pytest.ini")
 c.Autograde.exclude_overwriting = {
     ASSIGNMENT: sorted(

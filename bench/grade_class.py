@@ -39,9 +39,8 @@ from static_grader import grade as static_grade  # noqa: E402
 
 from autograder import GradingOptions, grade_class  # noqa: E402
 from autograder.checks import all_checks  # noqa: E402
-from tests.autograder.corpus import FIXTURES  # noqa: E402
+from tests.corpus import BAD_SUBMISSIONS, REFERENCE, build_submission  # noqa: E402
 
-CORPUS = REPO / "tests" / "fixtures" / "submissions"
 GOOD = 10
 ORDINARY_BUGS = (
     "append_not_idempotent",
@@ -72,12 +71,12 @@ def build_class(folder: Path) -> list[str]:
     names = []
     for index in range(GOOD):
         name = f"good_{index:02d}"
-        shutil.copytree(CORPUS / "reference", folder / name)
+        build_submission(REFERENCE, folder / name)
         dag = folder / name / "dags" / "taxi_pipeline.py"
         dag.write_text(dag.read_text() + f"\n# submitted by student {index:02d}\n")
         names.append(name)
     for bug in ORDINARY_BUGS:
-        shutil.copytree(CORPUS / bug, folder / bug)
+        build_submission(bug, folder / bug)
         names.append(bug)
     return names
 
@@ -193,7 +192,7 @@ def main() -> None:
         order = list(all_checks())  # integrity first: the root cause leads
         for row in missed:
             caught = sorted(
-                FIXTURES[row["student"]].fails & set(row["ours_failed"]), key=order.index
+                BAD_SUBMISSIONS[row["student"]].fails & set(row["ours_failed"]), key=order.index
             )
             shown = ", ".join(caught[:2]) + (f" (+{len(caught) - 2})" if len(caught) > 2 else "")
             print(

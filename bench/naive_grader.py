@@ -6,8 +6,11 @@ scratch in every process, student code run in the pytest process itself (no sand
 class graded one student after another. It checks the same things as the autograder's
 behaviour checks, against the same answer key.
 
-    NAIVE_SUBMISSION=tests/fixtures/submissions/reference \
+    NAIVE_SUBMISSION=path/to/submission \
         .venv/bin/pytest bench/naive_grader.py -p no:cacheprovider -n 0 -q
+
+Without NAIVE_SUBMISSION it grades the corpus's reference submission, built into a temporary
+folder by the same function the tests use (tests/corpus).
 
 Not collected by the project's test suite (it lives in bench/).
 """
@@ -21,9 +24,14 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-SUBMISSION = Path(os.environ.get("NAIVE_SUBMISSION", ".")).resolve()
+from tests.corpus import REFERENCE, build_submission  # plain files: imports no Airflow
+
 HOME = Path(tempfile.mkdtemp(prefix="naive-airflow-"))
 atexit.register(shutil.rmtree, HOME, True)
+if "NAIVE_SUBMISSION" in os.environ:
+    SUBMISSION = Path(os.environ["NAIVE_SUBMISSION"]).resolve()
+else:
+    SUBMISSION = build_submission(REFERENCE, HOME / "reference")
 os.environ["AIRFLOW_HOME"] = str(HOME)
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{HOME / 'airflow.db'}"
 os.environ["AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT"] = os.environ.get("NAIVE_IMPORT_TIMEOUT", "10")

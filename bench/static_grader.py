@@ -4,7 +4,8 @@ Written for the comparison in `bench/grade_class.py`, from the rubric in the cur
 (BRIEF.md section 13); the code is ours. It reads files and never runs anything, so a DAG that
 duplicates rows on every rerun can pass it.
 
-    .venv/bin/python bench/static_grader.py tests/fixtures/submissions/reference
+    .venv/bin/python -m tests.corpus /tmp/corpus reference   # a submission to grade
+    .venv/bin/python bench/static_grader.py /tmp/corpus/reference
 """
 
 from __future__ import annotations

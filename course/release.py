@@ -1,9 +1,10 @@
-"""`course release`: nbgrader's generate + release, plus the stubbing nbgrader does not do.
+"""`course release`: nbgrader's generate + release, with the release checked in between.
 
-nbgrader clears solutions in notebooks only. Every `.py` file of source/ with solution regions
-(the DAG) is written to release/ with stubs instead (course/stubs.py), and the release is then
-checked before anything reaches the exchange: no solution marker and no line of solution code
-anywhere, and the stubbed DAG still imports in Airflow with dag id `taxi_pipeline`.
+nbgrader clears solutions in notebooks only; the DAG in source/ is already the stub generated
+from the reference (course/stubs.py, written whenever the nbgrader configuration is read). Before
+anything reaches the exchange the release is checked anyway: no solution or hidden-test marker
+and no line of the reference's solution code in any file, and the stub DAG still imports in
+Airflow with dag id `taxi_pipeline`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from pathlib import Path
 from course import stubs
 from course.dagcheck import parse_dags
 from course.errors import CourseError
-from course.layout import Course
+from course.layout import DAG_FILE, Course
 from course.nbapi import Nbgrader
 
 TEXT_SUFFIXES = {".py", ".md", ".ipynb", ".sql", ".yml", ".yaml", ".ini", ".txt", ".cfg", ".toml"}
@@ -23,27 +24,21 @@ TEXT_SUFFIXES = {".py", ".md", ".ipynb", ".sql", ".yml", ".yaml", ".ini", ".txt"
 
 @dataclass(frozen=True)
 class ReleaseReport:
-    stubbed: dict[str, int]  # file (relative) -> number of regions replaced
+    stubbed: dict[str, int]  # file (relative) -> number of solution regions it has as stubs
     files: list[str]
     released_to: Path
 
 
-def stub_python_files(course: Course) -> dict[str, int]:
-    """Replace the solution regions of every source .py file in its release copy."""
-    stubbed: dict[str, int] = {}
-    for source in sorted(course.source.rglob("*.py")):
-        relative = source.relative_to(course.source)
-        target = course.release / relative
-        if not target.exists():
-            continue  # ignored by nbgrader (e.g. __pycache__)
-        if count := stubs.strip_file(source, target):
-            stubbed[relative.as_posix()] = count
-    return stubbed
+def stubbed_regions(reference: Path = stubs.REFERENCE_DAG) -> dict[str, int]:
+    """How many solution regions of the reference are stubs in the released DAG."""
+    regions = stubs.find_regions(reference.read_text(encoding="utf-8"), str(reference))
+    return {DAG_FILE.as_posix(): len(regions)}
 
 
-def verify_release(course: Course) -> list[str]:
+def verify_release(course: Course, reference: Path = stubs.REFERENCE_DAG) -> list[str]:
     """Problems that must stop a release: solution text in any released file."""
     problems: list[str] = []
+    solution = reference.read_text(encoding="utf-8")
     for path in sorted(course.release.rglob("*")):
         if not path.is_file() or path.suffix not in TEXT_SUFFIXES:
             continue
@@ -51,9 +46,8 @@ def verify_release(course: Course) -> list[str]:
         text = path.read_text(encoding="utf-8", errors="replace")
         if stubs.MARKER.search(text) or "BEGIN HIDDEN TESTS" in text:
             problems.append(f"release/{relative} still contains a solution or hidden-test marker")
-        source = course.source / relative
-        if path.suffix == ".py" and source.exists():
-            leaked = stubs.leaked_solution_lines(text, source.read_text(encoding="utf-8"))
+        if path.suffix == ".py":
+            leaked = stubs.leaked_solution_lines(text, solution)
             if leaked:
                 problems.append(f"release/{relative} contains solution code: {leaked[:3]}")
     return problems
@@ -65,7 +59,7 @@ def verify_release_dag(course: Course) -> None:
         errors = "\n".join(f"{k}: {v}" for k, v in parsed["import_errors"].items())
         raise CourseError(
             "the released DAG stub does not import in Airflow, so students would start from a "
-            f"broken file. Fix the stub comments in source/dags:\n{errors or parsed}"
+            f"broken file. Fix the solution markers in {stubs.REFERENCE_DAG}:\n{errors or parsed}"
         )
 
 
@@ -93,8 +87,7 @@ def release(course: Course, progress: Callable[[str], None] = lambda _m: None) -
                 "gradebook for a new cohort."
             )
         raise CourseError(f"generate_assignment failed:\n{step.problem()}{hint}")
-    progress("stubbing solution regions in .py files")
-    stubbed = stub_python_files(course)
+    progress("checking the release for solution text")
     if problems := verify_release(course):
         raise CourseError("the release is not safe to hand out:\n" + "\n".join(problems))
     progress("checking that the stub DAG imports in Airflow")
@@ -106,4 +99,4 @@ def release(course: Course, progress: Callable[[str], None] = lambda _m: None) -
     files = sorted(
         p.relative_to(course.release).as_posix() for p in course.release.rglob("*") if p.is_file()
     )
-    return ReleaseReport(stubbed=stubbed, files=files, released_to=course.exchange)
+    return ReleaseReport(stubbed=stubbed_regions(), files=files, released_to=course.exchange)

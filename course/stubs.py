@@ -1,34 +1,43 @@
-"""Solution regions in plain Python files, and the stubs students get instead.
+"""The reference DAG's solution regions, and the stub students start from.
 
-nbgrader clears `### BEGIN SOLUTION` regions in notebooks only; every other file in `source/` is
-copied to `release/` as it is, solutions included. The DAG students must write is a `.py` file,
-so the release step runs `strip_solutions` on it. The markers, one per line:
+The reference `dags/taxi_pipeline.py` marks what students must write, with comment lines (the
+file still runs unchanged as the reference):
 
     ### BEGIN SOLUTION: <what to fill in>
     ...the reference code...
     ### END SOLUTION
 
-becomes, at the BEGIN line's indentation,
+The students' starting DAG is generated from it (`write_student_dag`): each region becomes, at the
+BEGIN line's indentation,
 
     # fill in: <what to fill in>
     raise NotImplementedError("fill in: <the function's name>")
 
-so the released DAG still parses (the stub raises only when the task runs). Inside a call's
-arguments or at DAG level a `raise` would break the file, so a region marked
+so the stub still parses (the stub raises only when the task runs). Inside a call's arguments or
+at DAG level a `raise` would break the file, so a region marked
 
     ### BEGIN SOLUTION (comment only): <what to fill in>
 
 becomes the comment alone. Starter comments say "fill in", never "TODO": the course's grader counts
 TODOs as unfinished work.
+
+`assignment/nbgrader_config.py` writes the stub into nbgrader's source folder whenever nbgrader or
+`course` reads the configuration, so every nbgrader command releases the stub, never the solution.
+The stub is git-ignored: change the reference and its markers, never the stub.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from course.errors import CourseError
+from course.layout import DAG_FILE, REPO_ROOT
+
+REFERENCE_DAG = REPO_ROOT / DAG_FILE
 
 BEGIN = re.compile(
     r"^(?P<indent>[ \t]*)### BEGIN SOLUTION(?P<comment_only> \(comment only\))?"
@@ -128,13 +137,6 @@ def strip_solutions(text: str, where: str = "<text>") -> str:
     return "\n".join(out) + ("\n" if text.endswith("\n") else "")
 
 
-def without_markers(text: str, where: str = "<text>") -> str:
-    """`text` with the marker lines removed: the complete solution, as the reference has it."""
-    find_regions(text, where)  # validates the markers
-    kept = [line for line in text.splitlines() if not (BEGIN.match(line) or END.match(line))]
-    return "\n".join(kept) + ("\n" if text.endswith("\n") else "")
-
-
 def solution_lines(text: str, where: str = "<text>") -> set[str]:
     """Lines (stripped) that occur only inside solution regions: what must never be released.
 
@@ -159,10 +161,19 @@ def leaked_solution_lines(released: str, source: str) -> list[str]:
     return sorted(solution_lines(source) & present)
 
 
-def strip_file(source: Path, target: Path) -> int:
-    """Write `source` with its solutions stubbed to `target`. Returns the number of regions."""
-    text = source.read_text(encoding="utf-8")
-    regions = find_regions(text, str(source))
-    if regions:
-        target.write_text(strip_solutions(text, str(source)), encoding="utf-8")
-    return len(regions)
+def write_student_dag(target: Path, reference: Path = REFERENCE_DAG) -> bool:
+    """Write the stub of `reference` to `target` unless it is already there. True if written.
+
+    Atomic (a reader never sees half a file) and a no-op when nothing changed, since every
+    nbgrader command calls it, several at a time when a class is graded in parallel.
+    """
+    stub = strip_solutions(reference.read_text(encoding="utf-8"), str(reference))
+    if target.exists() and target.read_text(encoding="utf-8") == stub:
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(stub)
+    os.chmod(tmp, 0o644)  # mkstemp makes it private; nbgrader copies the mode into the release
+    os.replace(tmp, target)
+    return True

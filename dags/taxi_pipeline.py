@@ -53,9 +53,11 @@ RAW_COLUMNS = (
 # [START pure_helpers]
 def parquet_url_for(month: date | str, base_url: str = DEFAULT_SOURCE_URL) -> str:
     """The URL of the file for `month` (a date, or a 'YYYY-MM-DD' / 'YYYY-MM' string)."""
+    ### BEGIN SOLUTION: return <base_url>/green_tripdata_YYYY-MM.parquet for the month
     if isinstance(month, str):
         month = date.fromisoformat(month[:7] + "-01")
     return f"{base_url.rstrip('/')}/green_tripdata_{month:%Y-%m}.parquet"
+    ### END SOLUTION
 
 
 def schema_for(student: str) -> str:
@@ -76,18 +78,21 @@ def month_for_run(
     A month passed in the run's config wins. Otherwise the logical date names it. Manual runs
     in Airflow 3 may have no logical date; then the moment the run was queued for does.
     """
+    ### BEGIN SOLUTION: the run config's month wins; else the logical date's month; else run_after's
     if requested:
         if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", requested):
             raise ValueError(f"month {requested!r} is not of the form YYYY-MM, e.g. 2024-03")
         return date.fromisoformat(requested + "-01")
     moment = logical_date if logical_date is not None else run_after
     return date(moment.year, moment.month, 1)
+    ### END SOLUTION
 
 
 # [END pure_helpers]
 
 
 def _run_month() -> date:
+    ### BEGIN SOLUTION: call month_for_run for this DagRun; a bad month fails without retries
     context = get_current_context()
     dag_run = context["dag_run"]
     try:
@@ -96,6 +101,7 @@ def _run_month() -> date:
         )
     except ValueError as err:
         raise AirflowFailException(str(err)) from None  # a bad config never fixes itself
+    ### END SOLUTION
 
 
 def _schema() -> str:
@@ -137,6 +143,7 @@ def _load_duckdb(path: str, schema: str, month: date, parquet: Path) -> int:
             f"the warehouse folder {Path(path).parent} does not exist; create it or point "
             "TAXI_WAREHOUSE at a file in an existing folder"
         )
+    ### BEGIN SOLUTION: replace the month's rows of raw_trips in ONE transaction; return the count
     con = duckdb.connect(path)
     try:
         con.execute("BEGIN")
@@ -157,6 +164,7 @@ def _load_duckdb(path: str, schema: str, month: date, parquet: Path) -> int:
         raise
     finally:
         con.close()
+    ### END SOLUTION
 
 
 def _load_postgres(dsn: str, schema: str, month: date, parquet: Path) -> int:
@@ -164,6 +172,7 @@ def _load_postgres(dsn: str, schema: str, month: date, parquet: Path) -> int:
     import pyarrow.parquet as pq
     from psycopg2.extras import execute_values
 
+    ### BEGIN SOLUTION: the same idempotent load for Postgres (the shared class database)
     rows = [tuple(row.values()) + (month,) for row in pq.read_table(parquet).to_pylist()]
     with psycopg2.connect(dsn) as con, con.cursor() as cur:  # one transaction, committed on exit
         cur.execute(f"CREATE SCHEMA IF NOT EXISTS {schema}")
@@ -171,6 +180,7 @@ def _load_postgres(dsn: str, schema: str, month: date, parquet: Path) -> int:
         cur.execute(f"DELETE FROM {schema}.raw_trips WHERE source_month = %s", (month,))
         execute_values(cur, f"INSERT INTO {schema}.raw_trips VALUES %s", rows, page_size=1000)
     return len(rows)
+    ### END SOLUTION
 
 
 def _pg_env(url: str) -> dict[str, str]:
@@ -210,11 +220,15 @@ def _dbt(command: str) -> None:
 
 @dag(
     dag_id="taxi_pipeline",
+    ### BEGIN SOLUTION (comment only): schedule=, one run per month
     schedule="@monthly",
+    ### END SOLUTION
     start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+    ### BEGIN SOLUTION (comment only): catchup=, max_active_runs=, default_args= (retries)
     catchup=False,
     max_active_runs=1,
     default_args={"owner": "week11", "retries": 2, "retry_delay": timedelta(minutes=5)},
+    ### END SOLUTION
     params={"month": Param(None, type=["null", "string"], description="YYYY-MM to load")},
     tags=["week11", "taxi", f"student:{STUDENT}"],
     doc_md=__doc__,
@@ -223,6 +237,7 @@ def taxi_pipeline():
     @task
     def ingest_taxi_month() -> int:
         """Replace this month's partition of raw_trips with the month's file."""
+        ### BEGIN SOLUTION: download this run's month, load it into raw_trips, return the rows
         month = _run_month()
         schema = _schema()
         url = parquet_url_for(month, os.environ.get("TAXI_SOURCE_URL", DEFAULT_SOURCE_URL))
@@ -236,16 +251,21 @@ def taxi_pipeline():
                 rows = _load_duckdb(warehouse, schema, month, parquet)
         log.info("loaded %d rows for %s into %s.raw_trips", rows, f"{month:%Y-%m}", schema)
         return rows
+        ### END SOLUTION
 
     @task
     def dbt_run() -> None:
         """Rebuild stg_trips and fct_trips from raw_trips."""
+        ### BEGIN SOLUTION: rebuild the dbt models (there is a helper above)
         _dbt("run")
+        ### END SOLUTION
 
     @task
     def dbt_test() -> None:
         """Check the models: duplicates, nulls, unknown codes, trips that end before they start."""
+        ### BEGIN SOLUTION: run the dbt tests
         _dbt("test")
+        ### END SOLUTION
 
     @task(trigger_rule="all_done")
     def notify() -> str:
@@ -283,7 +303,9 @@ def taxi_pipeline():
             raise AirflowFailException(f"pipeline failed at {', '.join(failed)}")
         return record["status"]
 
+    ### BEGIN SOLUTION (comment only): call the four tasks; chain them with >> in run order
     ingest_taxi_month() >> dbt_run() >> dbt_test() >> notify()
+    ### END SOLUTION
 
 
 taxi_pipeline()

@@ -2,7 +2,8 @@
 
 * `notebooks/_build/src/NN_name.md` -> `notebooks/NN_name.ipynb` (no outputs, ruff-formatted);
 * chapter DAGs in `notebooks/dags/` -> `assets/dag_snapshots/` (the course's DAG after each
-  chapter, with the chapter's dag_id replaced by the course's).
+  chapter, with the chapter's dag_id replaced by the course's). The snapshots are git-ignored:
+  `make lab` writes them with `--snapshots`, so they are never copies kept by hand.
 
 Source format: Markdown. A fence opened with exactly ```python is a code cell; any other fence
 (```bash, ```text, ```py) stays in the Markdown as an example. A line `+++` splits Markdown
@@ -11,9 +12,10 @@ into two cells. A code cell may start with option lines:
     #| exercise: ch03_weekday_cron    the student edits this cell (solution-mode swaps it)
     #| check: ch03_weekday_cron       the self-check of that exercise
 
-Usage:
-    .venv/bin/python notebooks/_build/build_notebooks.py           # write everything
-    .venv/bin/python notebooks/_build/build_notebooks.py --check   # exit 1 if anything is stale
+Usage (`make generate` runs the first, with the repository's other generated files):
+    .venv/bin/python notebooks/_build/build_notebooks.py              # notebooks and snapshots
+    .venv/bin/python notebooks/_build/build_notebooks.py --snapshots  # only the snapshots
+    .venv/bin/python notebooks/_build/build_notebooks.py --check      # exit 1 if a notebook is stale
 """
 
 from __future__ import annotations
@@ -155,8 +157,18 @@ def build(into: Path) -> list[Path]:
     return written
 
 
+def write_snapshots(into: Path = SNAPSHOTS) -> list[Path]:
+    """Write every snapshot into `into` and return their paths."""
+    into.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in SNAPSHOT_SOURCES:
+        (into / name).write_text(snapshot_text(name))
+        written.append(into / name)
+    return written
+
+
 def stale_files() -> list[str]:
-    """Notebooks and snapshots whose committed text differs from what the sources build."""
+    """Notebooks whose committed text differs from what the sources build."""
     stale = []
     with tempfile.TemporaryDirectory() as tmp:
         for built in build(Path(tmp)):
@@ -166,29 +178,26 @@ def stale_files() -> list[str]:
     expected = {f"{s.stem}.ipynb" for s in SOURCES.glob("*.md")}
     owned = {p.name for p in NOTEBOOKS.glob("*.ipynb") if not p.name.startswith("11_")}
     stale += [f"notebooks/{name} (no source)" for name in sorted(owned - expected)]
-    for name in SNAPSHOT_SOURCES:
-        path = SNAPSHOTS / name
-        if not path.exists() or path.read_text() != snapshot_text(name):
-            stale.append(str(path.relative_to(REPO)))
     return stale
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--check", action="store_true", help="only report stale files")
+    parser.add_argument("--check", action="store_true", help="only report stale notebooks")
+    parser.add_argument("--snapshots", action="store_true", help="only write the DAG snapshots")
     args = parser.parse_args()
     try:
+        if args.snapshots:
+            for path in write_snapshots():
+                print(f"wrote {path.relative_to(REPO)}")
+            return 0
         if args.check:
             stale = stale_files()
             for name in stale:
                 print(f"stale: {name}  (run: .venv/bin/python notebooks/_build/build_notebooks.py)")
             return 1 if stale else 0
-        for path in build(NOTEBOOKS):
+        for path in [*build(NOTEBOOKS), *write_snapshots()]:
             print(f"wrote {path.relative_to(REPO)}")
-        SNAPSHOTS.mkdir(parents=True, exist_ok=True)
-        for name in SNAPSHOT_SOURCES:
-            (SNAPSHOTS / name).write_text(snapshot_text(name))
-            print(f"wrote {(SNAPSHOTS / name).relative_to(REPO)}")
     except BuildError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

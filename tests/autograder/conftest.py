@@ -1,5 +1,5 @@
-"""The corpus is graded once per test session (it is the expensive part: every fixture's DAG
-really runs), and every corpus test reads from that one grading."""
+"""The corpus is built once per test session from its definitions (tests/corpus/) and graded once
+(the expensive part: every submission's DAG really runs); every corpus test reads that grading."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from autograder import ClassResult, GradingOptions, grade_class
-from tests.autograder.corpus import ROOT
+from tests.corpus import build_corpus
 
 # A short import limit keeps hangs_at_import cheap; everything else as a teacher would run it.
 CORPUS_OPTIONS = GradingOptions(import_timeout=10)
@@ -21,12 +21,19 @@ CORPUS_OPTIONS = GradingOptions(import_timeout=10)
 @dataclass(frozen=True)
 class GradedCorpus:
     result: ClassResult
+    submissions: Path
     out: Path
     canary: Path
 
 
 @pytest.fixture(scope="session")
-def graded_corpus(tmp_path_factory: pytest.TempPathFactory) -> GradedCorpus:
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every submission of the corpus, one folder each (`reference`, `cycle`, ...)."""
+    return build_corpus(tmp_path_factory.mktemp("corpus"))
+
+
+@pytest.fixture(scope="session")
+def graded_corpus(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> GradedCorpus:
     out = tmp_path_factory.mktemp("corpus-out")
     # A file anyone could delete: deletes_files must not reach it from inside its sandbox.
     canary_dir = Path(tempfile.mkdtemp(prefix="autograder-canary-"))
@@ -34,6 +41,6 @@ def graded_corpus(tmp_path_factory: pytest.TempPathFactory) -> GradedCorpus:
     canary = canary_dir / "grades.csv"
     canary.write_text("student,total\n")
     os.chmod(canary, 0o666)
-    result = grade_class(ROOT, out, jobs=2, options=CORPUS_OPTIONS, regrade=True)
-    yield GradedCorpus(result, out, canary)
+    result = grade_class(corpus, out, jobs=2, options=CORPUS_OPTIONS, regrade=True)
+    yield GradedCorpus(result, corpus, out, canary)
     shutil.rmtree(canary_dir, ignore_errors=True)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from autograder.answer_key import TABLES, AnswerKey, MonthKey
@@ -14,12 +13,11 @@ from autograder.sandbox.evidence import DagSnapshot, SandboxEvidence
 from autograder.scenarios import BACKFILL_MONTHS
 from autograder.source_scan import scan_files
 from autograder.submission import DAG_FILE, load_submission
+from tests.corpus import REFERENCE, REFERENCE_DAG_FILE, build_submission
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "submissions"
 # Short limits for sandbox tests whose submissions stop early (nothing here runs for minutes).
 FAST = GradingOptions(import_timeout=15, run_timeout=20, max_restarts=0)
-REFERENCE = FIXTURES / "reference"
-REFERENCE_DAG = (REFERENCE / DAG_FILE).read_text()
+REFERENCE_DAG = REFERENCE_DAG_FILE.read_text()
 
 # What the harness reports for the reference DAG (as in a real sandbox run).
 REFERENCE_SNAPSHOT = {
@@ -69,8 +67,7 @@ ANSWER_KEY = AnswerKey(
 
 def submission_with(tmp_path: Path, dag_source: str | None = None, **documents: str | None):
     """A copy of the reference submission with the DAG and/or documents replaced."""
-    root = tmp_path / "student"
-    shutil.copytree(REFERENCE, root)
+    root = build_submission(REFERENCE, tmp_path / "student")
     if dag_source is not None:
         (root / DAG_FILE).write_text(dag_source)
     for name, text in documents.items():

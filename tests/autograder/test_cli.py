@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
+from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
 from autograder.checks import all_checks
 from autograder.cli import app
-from tests.autograder.helpers import FIXTURES
+from tests.corpus import build_submission
 
+HERE = Path(__file__).resolve().parent
 runner = CliRunner()
 
 
@@ -40,7 +41,7 @@ def test_version() -> None:
     [
         (["grade", "no/such/folder", "--out", "x"], "is not a folder"),
         (["check", "no/such/folder"], "does not exist"),
-        (["grade", str(FIXTURES), "--out", str(FIXTURES / "out")], "inside the submissions"),
+        (["grade", str(HERE), "--out", str(HERE / "out")], "inside the submissions"),
         (["check", ".", "--isolation", "docker"], "--isolation must be"),
     ],
 )
@@ -55,7 +56,7 @@ def test_usage_problems_exit_2_with_a_message(args, message) -> None:
 @pytest.mark.slow
 def test_check_prints_hints_and_exits_1_on_a_failed_public_check(tmp_path) -> None:
     root = tmp_path / "mine" / "import_error"
-    shutil.copytree(FIXTURES / "import_error", root)
+    build_submission("import_error", root)
     result = runner.invoke(app, ["check", str(root), "--import-timeout", "15"])
     assert result.exit_code == 1, result.output
     assert "timdelta" in result.output
@@ -68,7 +69,7 @@ def test_check_prints_hints_and_exits_1_on_a_failed_public_check(tmp_path) -> No
 @pytest.mark.slow
 def test_check_without_namespaces_warns_whoever_runs_it(tmp_path) -> None:
     root = tmp_path / "mine" / "import_error"
-    shutil.copytree(FIXTURES / "import_error", root)
+    build_submission("import_error", root)
     args = ["check", str(root), "--import-timeout", "15", "--isolation", "none"]
     result = runner.invoke(app, args)
     assert result.exit_code == 1, result.output
@@ -80,7 +81,7 @@ def test_check_without_namespaces_warns_whoever_runs_it(tmp_path) -> None:
 def test_grade_writes_the_gradebook(tmp_path) -> None:
     students = tmp_path / "class"
     for name, source in (("ada", "cycle"), ("bob", "fork_bomb")):
-        shutil.copytree(FIXTURES / source, students / name)
+        build_submission(source, students / name)
     out = tmp_path / "out"
     result = runner.invoke(app, ["grade", str(students), "--out", str(out), "--jobs", "2"])
     assert result.exit_code == 0, result.output

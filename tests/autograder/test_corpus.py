@@ -12,14 +12,14 @@ from autograder import grade_class
 from autograder.checks import all_checks
 from autograder.reporters.feedback import render_markdown
 from tests.autograder.conftest import CORPUS_OPTIONS
-from tests.autograder.corpus import FIXTURES, ROOT
+from tests.corpus import BAD_SUBMISSIONS
 
 pytestmark = pytest.mark.slow
 
 
 def test_every_submission_has_a_result(graded_corpus) -> None:
     students = {r.student for r in graded_corpus.result.results}
-    assert students == {"reference", *FIXTURES}
+    assert students == {"reference", *BAD_SUBMISSIONS}
     assert graded_corpus.result.ungraded == ()
 
 
@@ -31,10 +31,10 @@ def test_the_reference_gets_full_marks(graded_corpus) -> None:
     assert reference.tier == "stretch"
 
 
-@pytest.mark.parametrize("name", sorted(FIXTURES))
+@pytest.mark.parametrize("name", sorted(BAD_SUBMISSIONS))
 def test_bad_submission_fails_exactly_its_checks(graded_corpus, name) -> None:
     result = graded_corpus.result.by_student()[name]
-    expected = FIXTURES[name].fails
+    expected = BAD_SUBMISSIONS[name].fails
     messages = {c.check_id: c.message[:200] for c in result.checks if not c.passed}
     assert result.failed_ids == expected, (
         f"{name}: unexpected failures {sorted(result.failed_ids - expected)}, "
@@ -75,8 +75,8 @@ def test_prints_are_measured_not_stored(graded_corpus) -> None:
 
 def test_deleting_files_outside_the_sandbox_fails(graded_corpus) -> None:
     assert graded_corpus.canary.exists()
-    assert (ROOT / "reference" / "dags" / "taxi_pipeline.py").exists()
-    assert len(list((graded_corpus.out / "results").glob("*.json"))) == len(FIXTURES) + 1
+    assert (graded_corpus.submissions / "reference" / "dags" / "taxi_pipeline.py").exists()
+    assert len(list((graded_corpus.out / "results").glob("*.json"))) == len(BAD_SUBMISSIONS) + 1
 
 
 def test_feedback_never_shows_hidden_checks(graded_corpus) -> None:
@@ -105,13 +105,13 @@ def test_feedback_shows_public_failures_with_hint_and_output(graded_corpus) -> N
 def test_gradebook_summary_and_report(graded_corpus) -> None:
     out = graded_corpus.out
     rows = list(csv.DictReader((out / "grades.csv").open()))
-    assert [r["student"] for r in rows] == sorted(["reference", *FIXTURES])
+    assert [r["student"] for r in rows] == sorted(["reference", *BAD_SUBMISSIONS])
     assert set(all_checks()) <= set(rows[0])
     by_student = {r["student"]: r for r in rows}
     assert by_student["reference"]["total"] == "100"
     assert by_student["append_not_idempotent"]["behaviour_rerun_idempotent"] == "0"
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["students"] == len(FIXTURES) + 1
+    assert summary["students"] == len(BAD_SUBMISSIONS) + 1
     assert summary["checks"]["docs_runbook"]["pass_rate"] < 1
     assert (out / "pass_rates.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "feedback/reference.html" in (out / "class_report.html").read_text()
@@ -141,10 +141,11 @@ def test_grading_again_reuses_results_and_regrading_gives_identical_results(
 ) -> None:
     out = graded_corpus.out
     first = {p.name: outcomes(p) for p in (out / "results").glob("*.json")}
-    again = grade_class(ROOT, out, jobs=2, options=CORPUS_OPTIONS)
-    assert len(again.reused) == len(FIXTURES) + 1
+    submissions = graded_corpus.submissions
+    again = grade_class(submissions, out, jobs=2, options=CORPUS_OPTIONS)
+    assert len(again.reused) == len(BAD_SUBMISSIONS) + 1
     regraded = grade_class(
-        ROOT, tmp_path, jobs=2, options=CORPUS_OPTIONS, students=["reference", "no_retries"]
+        submissions, tmp_path, jobs=2, options=CORPUS_OPTIONS, students=["reference", "no_retries"]
     )
     assert regraded.reused == ()
     for name in ("reference.json", "no_retries.json"):

@@ -3,12 +3,11 @@ regrading them."""
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from autograder import grade_class
-from tests.autograder.helpers import FAST, REFERENCE
+from tests.autograder.helpers import FAST
+from tests.corpus import build_submission
 
 pytestmark = pytest.mark.slow
 
@@ -16,7 +15,7 @@ pytestmark = pytest.mark.slow
 def test_an_interrupted_class_resumes_without_regrading(tmp_path) -> None:
     students = tmp_path / "class"
     for name, source in (("ada", "cycle"), ("bob", "import_error"), ("cy", "sys_exit")):
-        shutil.copytree(REFERENCE.parent / source, students / name)
+        build_submission(source, students / name)
     out = tmp_path / "out"
     finished: list[str] = []
 

@@ -5,24 +5,46 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from autograder.checks import all_checks
-from tests.autograder.corpus import FIXTURES, ROOT, UNIT_TESTED, out_of_date
+from tests.corpus import (
+    BAD_SUBMISSIONS,
+    REFERENCE,
+    REFERENCE_DAG_FILE,
+    UNIT_TESTED,
+    CorpusError,
+    build_corpus,
+    build_submission,
+)
+from tests.corpus.patches import Substitute
 
 HERE = Path(__file__).resolve().parent
 
 
-def test_every_fixture_folder_is_in_the_table_and_back() -> None:
-    folders = {p.name for p in ROOT.iterdir() if p.is_dir() and not p.name.startswith(".")}
-    assert folders - {"reference"} == set(FIXTURES)
+def files(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
 
 
-def test_fixture_folders_are_generated_from_the_reference() -> None:
-    assert out_of_date() == [], "run: .venv/bin/python -m tests.autograder.corpus"
+def test_the_corpus_builds_every_submission_from_the_current_reference(tmp_path) -> None:
+    """If this fails, dags/taxi_pipeline.py changed under a patch: the error names the patch."""
+    corpus = build_corpus(tmp_path / "corpus")
+    assert {p.name for p in corpus.iterdir()} == {REFERENCE, *BAD_SUBMISSIONS}
+    reference = files(corpus / REFERENCE)
+    assert reference["dags/taxi_pipeline.py"] == REFERENCE_DAG_FILE.read_bytes()
+    for name in BAD_SUBMISSIONS:
+        assert files(corpus / name) != reference, f"{name}: its patches change nothing"
+
+
+def test_a_patch_that_no_longer_fits_names_its_file_and_text(tmp_path) -> None:
+    root = build_submission(REFERENCE, tmp_path / "ada")
+    with pytest.raises(CorpusError, match=r"ada/dags/taxi_pipeline.py: .* occurs 0 times"):
+        Substitute("dags/taxi_pipeline.py", "schedule_interval=", "schedule=").apply(root)
 
 
 def test_every_fixture_names_real_check_ids() -> None:
     ids = set(all_checks())
-    for name, fixture in FIXTURES.items():
+    for name, fixture in BAD_SUBMISSIONS.items():
         assert fixture.fails, f"{name} must fail at least one check"
         assert fixture.fails <= ids, f"{name}: unknown ids {sorted(fixture.fails - ids)}"
 
@@ -34,7 +56,7 @@ def _defined(test: str) -> list[Path]:
 
 
 def test_every_check_is_tripped_by_a_fixture_or_a_named_unit_test() -> None:
-    tripped = set().union(*(f.fails for f in FIXTURES.values()))
+    tripped = set().union(*(f.fails for f in BAD_SUBMISSIONS.values()))
     for check_id in all_checks():
         if check_id in tripped:
             continue
@@ -43,13 +65,3 @@ def test_every_check_is_tripped_by_a_fixture_or_a_named_unit_test() -> None:
         # so the file part is where it lived when the entry was written.
         test = UNIT_TESTED[check_id].split("::")[-1]
         assert len(_defined(test)) == 1, f"{UNIT_TESTED[check_id]}: no such unit test"
-
-
-def test_the_reference_fixture_is_the_course_reference_dag() -> None:
-    course = (HERE.parents[1] / "dags" / "taxi_pipeline.py").read_text()
-    fixture = (ROOT / "reference" / "dags" / "taxi_pipeline.py").read_text()
-    assert fixture == course, (
-        "dags/taxi_pipeline.py changed: copy it to tests/fixtures/submissions/reference/dags/ "
-        "and run `.venv/bin/python -m tests.autograder.corpus` (fix an edit that no longer "
-        "applies in tests/autograder/corpus.py)"
-    )

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
 from autograder.errors import AutograderError
 from autograder.submission import find_submissions, load_submission
-from tests.autograder.helpers import REFERENCE
+from tests.corpus import REFERENCE, build_submission
 
 
 def test_load_submission_ignores_symlinks_and_reports_a_missing_dag(tmp_path) -> None:
     root = tmp_path / "ada"
-    shutil.copytree(REFERENCE, root)
+    build_submission(REFERENCE, root)
     (root / "RUNBOOK.md").unlink()
     (root / "RUNBOOK.md").symlink_to("/etc/passwd")
     (root / "dags" / "taxi_pipeline.py").unlink()
@@ -27,8 +25,8 @@ def test_load_submission_ignores_symlinks_and_reports_a_missing_dag(tmp_path) ->
 def test_content_hash_changes_with_content_only(tmp_path) -> None:
     first = tmp_path / "a" / "ada"
     second = tmp_path / "b" / "ada"
-    shutil.copytree(REFERENCE, first)
-    shutil.copytree(REFERENCE, second)
+    build_submission(REFERENCE, first)
+    build_submission(REFERENCE, second)
     assert load_submission(first).content_hash == load_submission(second).content_hash
     (second / "RUNBOOK.md").write_text("changed")
     changed = load_submission(second)

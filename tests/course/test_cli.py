@@ -12,7 +12,8 @@ from course.cli import app
 from course.errors import CourseError
 from course.layout import Course
 from course.nbapi import load_config
-from course.release import stub_python_files, verify_release
+from course.release import verify_release
+from course.stubs import write_student_dag
 from tests.conftest import REPO
 
 
@@ -58,23 +59,23 @@ def test_student_setup_writes_a_config_for_the_local_exchange(course: Course, tm
     assert config.Exchange.root == str(course.exchange)
 
 
-def test_a_broken_solution_marker_stops_the_release_at_its_line(course: Course) -> None:
-    (course.source / "dags").mkdir(parents=True)
-    (course.release / "dags").mkdir(parents=True)
-    bad = "def f():\n    ### BEGIN SOLUTION: the body\n    return 1\n"
-    (course.source / "dags" / "x.py").write_text(bad)
-    (course.release / "dags" / "x.py").write_text(bad)
+def test_a_broken_solution_marker_stops_the_stub_at_its_line(tmp_path: Path) -> None:
+    reference = tmp_path / "x.py"
+    reference.write_text("def f():\n    ### BEGIN SOLUTION: the body\n    return 1\n")
     with pytest.raises(CourseError, match=r"x\.py:2: this solution region is never closed"):
-        stub_python_files(course)
+        write_student_dag(tmp_path / "stub.py", reference)
+    assert not (tmp_path / "stub.py").exists()
 
 
-def test_a_release_with_solution_text_is_refused(course: Course) -> None:
-    (course.source / "dags").mkdir(parents=True)
-    (course.release / "dags").mkdir(parents=True)
-    source = "def f():\n    ### BEGIN SOLUTION: the body\n    return 41 + 1\n    ### END SOLUTION\n"
-    (course.source / "dags" / "x.py").write_text(source)
-    (course.release / "dags" / "x.py").write_text(source.replace("### BEGIN SOLUTION: ", "# "))
-    problems = verify_release(course)
+def test_a_release_with_solution_text_is_refused(course: Course, tmp_path: Path) -> None:
+    reference = tmp_path / "reference.py"
+    reference.write_text(
+        "def f():\n    ### BEGIN SOLUTION: the body\n    return 41 + 1\n    ### END SOLUTION\n"
+    )
+    released = course.release / "dags" / "x.py"
+    released.parent.mkdir(parents=True)
+    released.write_text(reference.read_text().replace("### BEGIN SOLUTION: ", "# "))
+    problems = verify_release(course, reference)
     assert any("contains solution code" in p and "return 41 + 1" in p for p in problems), problems
-    stub_python_files(course)
-    assert verify_release(course) == []
+    write_student_dag(released, reference)
+    assert verify_release(course, reference) == []

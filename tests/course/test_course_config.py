@@ -124,18 +124,3 @@ def test_the_teacher_readme_lists_every_check_under_its_tier() -> None:
     }
     for check in registry():
         assert f"`{check.id}`" in rows[check.tier], f"{check.id} is not in the {check.tier} row"
-
-
-def test_the_dbt_project_students_start_from_is_the_courses() -> None:
-    """If this fails, include/taxi_dbt changed: copy it to assignment/source/.../include/."""
-    skip = {"target", "logs", ".user.yml"}
-
-    def files(root: Path) -> dict[str, bytes]:
-        return {
-            p.relative_to(root).as_posix(): p.read_bytes()
-            for p in root.rglob("*")
-            if p.is_file() and not skip & set(p.relative_to(root).parts)
-        }
-
-    course_copy = REPO / "assignment" / "source" / "taxi_pipeline" / "include" / "taxi_dbt"
-    assert files(course_copy) == files(REPO / "include" / "taxi_dbt")

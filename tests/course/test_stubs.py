@@ -1,4 +1,4 @@
-"""Solution regions in the DAG file: parsing, stubbing, and the released DAG giving nothing away."""
+"""Solution regions of the reference DAG: parsing, stubbing, and the stub giving nothing away."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from course import stubs
 from course.errors import CourseError
 from tests.conftest import REPO
 
-SOURCE_DAG = REPO / "assignment" / "source" / "taxi_pipeline" / "dags" / "taxi_pipeline.py"
 REFERENCE_DAG = REPO / "dags" / "taxi_pipeline.py"
 
 EXAMPLE = textwrap.dedent(
@@ -53,16 +52,8 @@ def test_a_comment_only_region_keeps_the_file_valid_inside_a_call() -> None:
 
 
 def test_stubs_never_say_todo() -> None:
-    stubbed = stubs.strip_solutions(SOURCE_DAG.read_text())
+    stubbed = stubs.strip_solutions(REFERENCE_DAG.read_text())
     assert "TODO" not in stubbed.upper().replace("TODAY", "")
-
-
-def test_removing_the_markers_gives_the_complete_solution() -> None:
-    assert stubs.without_markers(EXAMPLE) == EXAMPLE.replace(
-        "    ### BEGIN SOLUTION: return twice x\n", ""
-    ).replace("    ### END SOLUTION\n", "").replace(
-        "    ### BEGIN SOLUTION (comment only): the retries\n", ""
-    )
 
 
 @pytest.mark.parametrize(
@@ -83,16 +74,24 @@ def test_bad_markers_are_reported_with_file_and_line(text: str, message: str) ->
         stubs.find_regions(text)
 
 
-def test_the_source_dag_is_the_reference_plus_markers() -> None:
-    """If this fails, dags/taxi_pipeline.py changed: apply the same change to the source DAG."""
-    assert stubs.without_markers(SOURCE_DAG.read_text()) == REFERENCE_DAG.read_text(), (
-        f"{SOURCE_DAG.relative_to(REPO)} minus its solution markers differs from "
-        f"{REFERENCE_DAG.relative_to(REPO)}; copy the reference's change into the source DAG"
-    )
+def test_the_reference_is_what_nbgrader_config_stubs() -> None:
+    assert stubs.REFERENCE_DAG == REFERENCE_DAG
+    assert len(stubs.find_regions(REFERENCE_DAG.read_text(), str(REFERENCE_DAG))) == 11
+
+
+def test_the_stub_is_written_once_and_then_left_alone(tmp_path: Path) -> None:
+    target = tmp_path / "dags" / "taxi_pipeline.py"
+    assert stubs.write_student_dag(target) is True
+    assert target.read_text() == stubs.strip_solutions(REFERENCE_DAG.read_text())
+    assert target.stat().st_mode & 0o777 == 0o644
+    assert stubs.write_student_dag(target) is False
+    target.write_text("stale\n")
+    assert stubs.write_student_dag(target) is True
+    assert list(target.parent.iterdir()) == [target]  # no temporary file left behind
 
 
 def test_the_stubbed_dag_keeps_no_solution_line() -> None:
-    source = SOURCE_DAG.read_text()
+    source = REFERENCE_DAG.read_text()
     stubbed = stubs.strip_solutions(source)
     assert stubs.leaked_solution_lines(stubbed, source) == []
     assert not stubs.MARKER.search(stubbed)
@@ -105,6 +104,6 @@ def test_the_stubbed_dag_keeps_no_solution_line() -> None:
 
 
 def test_the_leak_check_catches_a_solution_line(tmp_path: Path) -> None:
-    source = SOURCE_DAG.read_text()
+    source = REFERENCE_DAG.read_text()
     leaky = stubs.strip_solutions(source) + '\n    schedule="@monthly",\n'
     assert stubs.leaked_solution_lines(leaky, source) == ['schedule="@monthly",']

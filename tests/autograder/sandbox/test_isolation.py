@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 
 from autograder import grade_submission
 from autograder.sandbox.isolation import UID_COUNT, UID_FIRST
-from tests.autograder.helpers import FAST, REFERENCE, REFERENCE_DAG
+from tests.autograder.helpers import FAST, REFERENCE_DAG
+from tests.corpus import REFERENCE, build_submission
 
 pytestmark = pytest.mark.slow
 REPO = Path(__file__).resolve().parents[3]
@@ -73,7 +73,7 @@ raise RuntimeError("PROBE" + _json.dumps(_FACTS) + "END")
 
 def probe_submission(tmp_path: Path, secret: Path) -> Path:
     root = tmp_path / "class" / "prober"
-    shutil.copytree(REFERENCE, root)
+    build_submission(REFERENCE, root)
     header = f"SECRET = {str(secret)!r}\nREPO = {str(REPO)!r}\n"
     source = REFERENCE_DAG.replace(
         "log = logging.getLogger(__name__)\n",

@@ -26,7 +26,8 @@ import pytest
 
 from autograder.checks import all_checks
 from autograder.sandbox.isolation import blocking_ancestors
-from tests.autograder.helpers import REFERENCE, REFERENCE_DAG
+from tests.autograder.helpers import REFERENCE_DAG
+from tests.corpus import REFERENCE, build_submission
 
 pytestmark = [
     pytest.mark.slow,
@@ -141,7 +142,7 @@ def test_a_normal_user_grades_a_class_and_the_intruder_finds_nothing(teacher_hom
     secret = home / "secret.txt"
     home.mkdir()
     secret.write_text("the teacher's private notes\n")
-    shutil.copytree(REFERENCE, students / "ref")
+    build_submission(REFERENCE, students / "ref")
     targets = [
         f"{cache}/**",
         f"{out}/**",
@@ -154,7 +155,7 @@ def test_a_normal_user_grades_a_class_and_the_intruder_finds_nothing(teacher_hom
         1,
     )
     assert intruder != REFERENCE_DAG
-    shutil.copytree(REFERENCE, students / "intruder")
+    build_submission(REFERENCE, students / "intruder")
     (students / "intruder" / "dags" / "taxi_pipeline.py").write_text(intruder)
 
     graded = _as_user(home, venv, "grade", str(students), "--out", str(out), "--jobs", "2")

@@ -3,14 +3,14 @@ killed at its timeout with everything it started."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from autograder import grade_submission
 from autograder.sandbox.isolation import UID_COUNT, UID_FIRST
-from tests.autograder.helpers import FAST, REFERENCE, REFERENCE_DAG
+from tests.autograder.helpers import FAST, REFERENCE_DAG
+from tests.corpus import REFERENCE, build_submission
 
 pytestmark = pytest.mark.slow
 
@@ -33,7 +33,7 @@ def _sandbox_processes() -> list[str]:
 
 def test_a_hanging_run_is_killed_with_everything_it_started(tmp_path) -> None:
     root = tmp_path / "class" / "hangs_in_a_task"
-    shutil.copytree(REFERENCE, root)
+    build_submission(REFERENCE, root)
     source = REFERENCE_DAG.replace(
         "        month = _run_month()\n        schema",
         "        import subprocess\n        import time\n\n"
