@@ -38,9 +38,10 @@ os.environ["AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT"] = os.environ.get("NAIVE_IMPOR
 
 import pytest  # noqa: E402
 
+from airflow_env import settings as airflow_env  # noqa: E402
 from autograder.answer_key import load_or_build  # noqa: E402
 from taxi_source.server import serve_in_thread  # noqa: E402
-from workbook import airflow_env, runner, warehouse  # noqa: E402
+from workbook import runner, warehouse  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 MONTHS = [f"2024-{m:02d}" for m in range(1, 8)]

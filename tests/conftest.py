@@ -15,8 +15,8 @@ _HOME = Path(tempfile.mkdtemp(prefix=f"week11-airflow-{_WORKER}-"))
 os.environ["AIRFLOW_HOME"] = str(_HOME)
 os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_HOME / 'airflow.db'}"
 
+from airflow_env import settings as airflow_env  # noqa: E402 - must follow the environment set-up above
 from taxi_source.server import RunningSource, serve_in_thread  # noqa: E402
-from workbook import airflow_env  # noqa: E402 - must follow the environment set-up above
 
 airflow_env.configure(home=_HOME)
 

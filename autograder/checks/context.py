@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from autograder.answer_key import AnswerKey
-from autograder.checks.logs import clean_log, task_log, telling_lines
+from autograder.checks.logs import clean_log, failure_excerpt, task_log
 from autograder.options import GradingOptions
 from autograder.ruff import RuffReport
 from autograder.sandbox.evidence import (
@@ -121,8 +121,8 @@ class Run:
         with traceback frames from Airflow's and dbt's own code left out."""
         for task_id, state in self.states.items():
             if state == "failed":
-                kept = telling_lines(self.task_log(task_id, 2000), lines)
-                return f"--- log of {task_id} ---\n" + "\n".join(kept)
+                excerpt = failure_excerpt(self.task_log(task_id, 2000), lines)
+                return f"--- log of {task_id} ---\n{excerpt}"
         return ""
 
 

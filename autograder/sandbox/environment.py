@@ -9,17 +9,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from airflow_env import settings as airflow_settings
+
 STUDENT = "grader"
 SCHEMA = f"airflow_{STUDENT}"
-AIRFLOW_ENV = {
-    "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-    "AIRFLOW__CORE__DEFAULT_TIMEZONE": "utc",
-    "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "True",
-    "AIRFLOW__CORE__PARALLELISM": "4",
-    "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
-    "AIRFLOW__LOGGING__COLORED_CONSOLE_LOG": "False",
-    "AIRFLOW__SCHEDULER__CATCHUP_BY_DEFAULT": "False",
-}
 
 
 def base_env(home: Path) -> dict[str, str]:
@@ -61,12 +54,10 @@ def harness_env(folder: Path, import_timeout: float, contract: dict[str, str]) -
     env["PYTHONHASHSEED"] = "0"
     # Airflow records a user name per task instance; the sandbox user has no passwd entry.
     env["USER"] = env["LOGNAME"] = "student"
-    env.update(AIRFLOW_ENV)
+    # The course's one list of Airflow settings, as the workbook and the Makefile use it.
+    env.update(airflow_settings.environment(folder / "airflow", folder / "submission" / "dags"))
     env.update(
         {
-            "AIRFLOW_HOME": str(folder / "airflow"),
-            "AIRFLOW__CORE__DAGS_FOLDER": str(folder / "submission" / "dags"),
-            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{folder}/airflow/airflow.db",
             "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": str(import_timeout),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "DO_NOT_TRACK": "1",

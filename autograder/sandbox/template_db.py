@@ -12,14 +12,13 @@ import argparse
 import os
 from pathlib import Path
 
+from airflow_env import settings as airflow_settings
+
 
 def make_template(folder: Path) -> None:
     """Create an empty Airflow metadata DB in `folder`."""
     folder.mkdir(parents=True, exist_ok=True)
-    os.environ["AIRFLOW_HOME"] = str(folder)
-    os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{folder / 'airflow.db'}"
-    os.environ["AIRFLOW__CORE__LOAD_EXAMPLES"] = "False"
-    os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = str(folder / "no-dags")
+    os.environ.update(airflow_settings.environment(folder, folder / "no-dags"))
     from airflow.utils import db
 
     db.initdb()

@@ -97,7 +97,8 @@ def test_the_notebook_opens_and_validates_with_the_nbgrader_extension(
     lab: str, tmp_path: Path
 ) -> None:
     from playwright.sync_api import expect, sync_playwright
-    from workbook.browser_setup import find_chromium
+
+    from tests.support.browser import find_chromium
 
     chromium = find_chromium()
     if chromium is None:
