@@ -281,7 +281,7 @@ def grade_one(
             "could be recovered: the DAG checks count, the notebook's own parts score 0 "
             "where the answers were lost."
         )
-    log = course.autograde / "logs" / f"{student}.nbgrader.log"
+    log = course.grading / "logs" / f"{student}.nbgrader.log"
     log.unlink(missing_ok=True)
     with _env(RESULTS_ENV, str(bridge)), _stderr_to(log):
         step = nb.autograde(student, submitted_directory=directory)

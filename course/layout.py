@@ -55,7 +55,8 @@ class Course:
         return self.root / "autograded"
 
     @property
-    def feedback(self) -> Path:
+    def feedback_release(self) -> Path:
+        """nbgrader's `feedback/` folder: the pages `course feedback` generates and releases."""
         return self.root / "feedback"
 
     @property
@@ -91,7 +92,8 @@ class Course:
         return "grading/repaired"
 
     @property
-    def report(self) -> Path:
+    def grading_log(self) -> Path:
+        """The grading report of the last `course grade` (course/grading_log.py)."""
         return self.grading / "report.json"
 
     @property
@@ -105,7 +107,7 @@ class Course:
         return self.autograded / student / ASSIGNMENT / NOTEBOOK
 
     def feedback_html(self, student: str) -> Path:
-        return self.feedback / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
+        return self.feedback_release / student / ASSIGNMENT / f"{ASSIGNMENT}.html"
 
     def submitted_students(self) -> list[str]:
         """Students with a collected submission, sorted."""
