@@ -77,20 +77,39 @@ def release(
 
 @app.command()
 def collect(root: RootOption = None) -> None:
-    """Collect the latest submission of every student from the exchange into submitted/.
+    """Collect every student's last submission before their due date into submitted/.
 
+    The due date and the late policy are in course.toml; extensions in extensions.csv.
     Example: course collect
     """
-    from course.nbapi import Nbgrader
+    from course.collect import collect as do_collect
+    from course.deadlines import DueDates
 
     course = _course(root)
     try:
-        step = Nbgrader(course).collect()
+        report = do_collect(course)
+        dates = DueDates.load(course)
     except CourseError as exc:
         raise _fail(exc) from None
-    if not step.success:
-        err.print(f"[bold red]error:[/] nbgrader collect failed:\n{step.problem()}")
+    if not report.step.success:
+        err.print(f"[bold red]error:[/] nbgrader collect failed:\n{report.step.problem()}")
         raise typer.Exit(1)
+    _say(dates.deadline.describe())
+    if report.students:
+        table = Table("student", "handed in", "due", "status", "submissions", title="collected")
+        for entry in report.students:
+            colour = {"on time": "green", "late": "yellow"}.get(entry.status, "red")
+            late = f", {entry.lateness.days_late:g} d" if entry.lateness.is_late else ""
+            table.add_row(
+                entry.student,
+                dates.local(entry.lateness.handed_in),
+                dates.local(entry.lateness.due),
+                f"[{colour}]{entry.status}{late}[/]",
+                str(entry.submissions),
+            )
+        out.print(table)
+    for path in report.moved_to_late:
+        out.print(f"[yellow]late work kept out of grading:[/] {path}")
     students = course.submitted_students()
     out.print(f"{len(students)} submission(s) in {course.submitted}: {', '.join(students) or '-'}")
 
@@ -112,6 +131,10 @@ def import_handins(
     except CourseError as exc:
         raise _fail(exc) from None
     out.print(f"imported {len(report.imported)}: {', '.join(report.imported) or '-'}")
+    for student, when in report.timing.items():
+        out.print(f"  {student}: handed in {when}")
+    for name, why in report.excluded.items():
+        out.print(f"[yellow]{name}:[/] {why}")
     for name, problem in report.problems.items():
         err.print(f"[red]{name}:[/] {problem}")
     if report.problems:
@@ -239,3 +262,107 @@ def student_setup(
     except CourseError as exc:
         raise _fail(exc) from None
     out.print(f"wrote {path}; from {path.parent} run: nbgrader fetch_assignment taxi_pipeline")
+
+
+roster_app = typer.Typer(
+    help="The class list: who is in the course, and their extensions.", no_args_is_help=True
+)
+app.add_typer(roster_app, name="roster")
+
+
+@roster_app.command("import")
+def roster_import(
+    file: Annotated[Path, typer.Argument(help="CSV: id[,first_name,last_name,email,...].")],
+    root: RootOption = None,
+) -> None:
+    """Put the class in the gradebook; an `extension_until` column sets extensions.
+
+    Nothing is imported while a row is wrong; every bad row is listed as file:line: column.
+    Example: course roster import roster.csv
+    """
+    from course.roster import import_roster
+
+    try:
+        report = import_roster(_course(root), file.expanduser().resolve())
+    except CourseError as exc:
+        raise _fail(exc) from None
+    out.print(
+        f"roster: {len(report.added)} added, {len(report.updated)} updated, "
+        f"{len(report.extensions)} extension(s)"
+    )
+
+
+@app.command()
+def extend(
+    student: Annotated[str, typer.Argument(help="The student id.")],
+    until: Annotated[
+        str, typer.Option(help="New due date, e.g. '2026-03-16 23:59' (course time zone).")
+    ],
+    note: Annotated[str, typer.Option(help="Why (kept in extensions.csv).")] = "",
+    root: RootOption = None,
+) -> None:
+    """Give one student a later due date (replaces an earlier extension).
+
+    Example: course extend ada --until "2026-03-16 23:59" --note "ill, doctor's note"
+    """
+    from course.deadlines import DueDates, grant
+
+    course = _course(root)
+    try:
+        extension = grant(course, student, until, note)
+        dates = DueDates.load(course)
+    except CourseError as exc:
+        raise _fail(exc) from None
+    out.print(f"{student}: due {dates.local(extension.until)} {dates.deadline.timezone}")
+
+
+@app.command("hand-in")
+def hand_in(
+    folder: Annotated[Path, typer.Argument(help="Your assignment folder (taxi_pipeline/).")],
+    student: Annotated[str, typer.Option(help="Your student id (e.g. your GitHub username).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Where to write <student>.zip.")] = Path(
+        "."
+    ),
+) -> None:
+    """For students without the exchange: zip the folder with a hand-in record, quiz included.
+
+    Upload the zip it writes through your course's usual channel.
+    Example: course hand-in taxi_pipeline --student ada
+    """
+    from course.handin_pack import hand_in as do_hand_in
+
+    try:
+        report = do_hand_in(folder.expanduser().resolve(), student, out_dir.expanduser().resolve())
+    except CourseError as exc:
+        raise _fail(exc) from None
+    if report.quiz is None:
+        err.print(
+            "[yellow]no quiz answers found[/] (quiz_responses/<id>.json): take the quiz "
+            "(notebook 11 or `workbook quiz take`) before handing in, then run this again."
+        )
+    else:
+        out.print(f"quiz answers included: {report.quiz}")
+    out.print(f"wrote {report.zip_file} (handed in {report.handed_in_at:%Y-%m-%d %H:%M} UTC)")
+
+
+@app.command()
+def rubric(root: RootOption = None) -> None:
+    """Write rubric.csv: a row per student, a column per manual rubric item (course.toml).
+
+    Scores already entered are kept; fill in the blanks, then `course export`.
+    Example: course rubric
+    """
+    from course.nbapi import open_gradebook
+    from course.rubric import write_template
+    from course.settings import load_settings
+
+    course = _course(root)
+    try:
+        settings = load_settings(course.root)
+        with open_gradebook(course) as gb:
+            roster = {s.id for s in gb.students}
+        path = write_template(course, settings, roster | set(course.submitted_students()))
+    except CourseError as exc:
+        raise _fail(exc) from None
+    items = ", ".join(f"{k} (0-{v.points:g})" for k, v in settings.rubric.items())
+    out.print(f"wrote {path}: {items or 'no rubric items in course.toml'}")
