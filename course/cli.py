@@ -366,3 +366,45 @@ def rubric(root: RootOption = None) -> None:
         raise _fail(exc) from None
     items = ", ".join(f"{k} (0-{v.points:g})" for k, v in settings.rubric.items())
     out.print(f"wrote {path}: {items or 'no rubric items in course.toml'}")
+
+
+@app.command("grade-repos")
+def grade_repos(
+    listing: Annotated[Path, typer.Argument(help="CSV: student,repo,ref (branch, tag or commit).")],
+    root: RootOption = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Default: <root>/grading/repos/.")
+    ] = None,
+    jobs: Annotated[int, typer.Option(min=1, help="Submissions the autograder runs at once.")] = 2,
+    public_only: Annotated[
+        bool, typer.Option("--public-only", help="Only the public checks (quicker).")
+    ] = False,
+) -> None:
+    """Grade pull requests: clone each repository at its commit, grade, write a PR comment each.
+
+    Writes clones/, checks/, comments/<student>.md and graded.csv into --out.
+    Example: course grade-repos prs.csv --public-only
+    """
+    from course.repos import grade_repos as do_grade_repos
+
+    try:
+        report = do_grade_repos(
+            _course(root),
+            listing.expanduser().resolve(),
+            out=out_dir.expanduser().resolve() if out_dir else None,
+            jobs=jobs,
+            public_only=public_only,
+            progress=_say,
+        )
+    except CourseError as exc:
+        raise _fail(exc) from None
+    table = Table("student", "commit", "score", "tier", "comment", title="pull requests")
+    for item in report.graded:
+        score = "-" if item.score is None else f"{item.score:g}/{item.max_score:g}"
+        table.add_row(item.row.student, item.commit[:12], score, item.tier, str(item.comment))
+    out.print(table)
+    for student, problem in report.problems.items():
+        err.print(f"[red]{student}:[/] {problem}")
+    out.print(f"summary: {report.out / 'graded.csv'}")
+    if report.problems:
+        raise typer.Exit(1)

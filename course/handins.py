@@ -49,7 +49,7 @@ def _ignored(relative: PurePosixPath, patterns: list[str]) -> bool:
     return any(fnmatch.fnmatch(part, p) for part in relative.parts for p in patterns)
 
 
-def _root_of(names: list[PurePosixPath]) -> PurePosixPath:
+def assignment_root(names: list[PurePosixPath]) -> PurePosixPath:
     """The folder inside the hand-in that holds the assignment (it may be zipped one level deep,
     e.g. `taxi_pipeline/dags/...`)."""
     markers = [
@@ -81,7 +81,7 @@ def _extract_zip(archive: Path, target: Path, patterns: list[str]) -> tuple[int,
                     f"contains a symlink {member.filename!r}; zip the files themselves"
                 )
             names.append(name)
-        root = _root_of(names)
+        root = assignment_root(names)
         total = 0
         kept: list[zipfile.ZipInfo] = []
         for member, name in zip(members, names, strict=True):
@@ -103,7 +103,7 @@ def _extract_zip(archive: Path, target: Path, patterns: list[str]) -> tuple[int,
 
 def _copy_folder(folder: Path, target: Path, patterns: list[str]) -> None:
     files = [p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()]
-    root = _root_of([PurePosixPath(p.relative_to(folder).as_posix()) for p in files])
+    root = assignment_root([PurePosixPath(p.relative_to(folder).as_posix()) for p in files])
     base = folder / root
     for path in files:
         try:
