@@ -7,7 +7,8 @@ so plain `nbgrader export` uses it) writes, per student:
     student_id, first_name, last_name, email, status, timestamp, late_penalty, tier,
     score, max_score, checks_score, notebook_score, manual_score, needs_manual_grade,
     <one column per graded cell, in notebook order: the autograder checks, the notebook's
-    tests, the runbook questions>, problems
+    tests, the runbook questions>, <the course's columns: lateness, screenshots, the manual
+    rubric, the quiz, total, passed, grade (course/final_grade.py)>, problems
 
 Students on the roster with no submission get a row of zeros and status "missing". The tier is
 computed from the gradebook's check grades, so a teacher's manual override counts.
