@@ -1,10 +1,15 @@
 """`course`: the teacher's nbgrader loop for Week 11. Parses arguments, calls the library, prints.
 
+course roster import FILE # the class list (and extensions) into the gradebook
 course release            # generate the student version (stubs, no solutions) and release it
-course collect            # collect submissions from the exchange
+course extend ID --until  # one student's own due date
+course collect            # each student's last submission before their due date
+course import-handins DIR # zipped hand-ins (students: course hand-in FOLDER --student ID)
+course grade-repos LIST   # pull requests at recorded commits, a PR comment each
 course grade --jobs 2     # autograder (sandboxed) + nbgrader autograde, per student
+course rubric             # rubric.csv for the parts scored by hand
 course feedback           # feedback HTML, checked for leaks, released to the exchange
-course export             # grades.csv: one row per student, one column per check, the tier
+course export             # grades.csv: a row per student, every check, rubric, quiz, grade
 """
 
 from __future__ import annotations

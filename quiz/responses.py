@@ -155,8 +155,9 @@ def atomic_write_text(path: Path, text: str) -> None:
 def assignment_folder(start: Path) -> Path | None:
     """The student's assignment folder the answers travel in (see the module docstring)."""
     configured = os.environ.get(ASSIGNMENT_ENV)
-    if configured:
-        return Path(configured).expanduser()
+    if configured:  # only a folder that exists: a mistyped path must not grow new folders
+        folder = Path(configured).expanduser()
+        return folder if folder.is_dir() else None
     start = Path(start).resolve()
     home = Path.home().resolve()
     for folder in [start, *start.parents]:
