@@ -96,3 +96,7 @@ c.Autograde.exclude_overwriting = {
 
 # One CSV row per student: per-check columns, the tier, the grading status (course/export.py).
 c.ExportApp.plugin_class = "course.export.GradesCsvExport"
+
+# Late work: nbgrader's penalty step applies the course's policy (course.toml [deadline]); the
+# `course` commands put the due date and each student's extension into the gradebook.
+c.AssignLatePenalties.plugin_class = "course.deadlines.LatePenaltyPlugin"

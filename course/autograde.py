@@ -44,6 +44,7 @@ from course.autograder_results import (
     write_json_atomic,
 )
 from course.bridge import RESULTS_ENV
+from course.deadlines import record_late_penalty, sync_gradebook
 from course.errors import CourseError
 from course.grading_log import CheckEntry, GradingReport, StudentReport
 from course.layout import ASSIGNMENT, DAG_FILE, NOTEBOOK, Course
@@ -227,6 +228,7 @@ def grade(
         autograder_link.grade_class(inputs, course.checks_out, jobs=jobs)
         report.seconds["autograder"] = round(time.perf_counter() - started, 1)
 
+    sync_gradebook(course, chosen)  # the due date and extensions, before nbgrader's late step
     started = time.perf_counter()
     for student in chosen:
         progress(f"nbgrader autograde: {student}")
@@ -296,6 +298,12 @@ def grade_one(
     cells = with_cell_ids(checks)
     if fixed := reconcile(nb, student, scores.scores, points, cells):
         problems.append("gradebook corrected to the autograder's scores: " + "; ".join(fixed))
+    lateness = record_late_penalty(course, student)
+    if lateness.is_late:
+        problems.append(
+            f"handed in {lateness.days_late:g} day(s) after the due date: the late policy takes "
+            f"{lateness.fraction:.0%} off the score"
+        )
     earned = sum(
         round(points[cells[s.id]] * s.score / s.max_score, 2)
         for s in scores.scores or []

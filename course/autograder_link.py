@@ -39,18 +39,25 @@ def registry() -> list[CheckInfo]:
     ]
 
 
-def grade_class(submissions: Path, out: Path, jobs: int) -> None:
+def grade_class(submissions: Path, out: Path, jobs: int, public_only: bool = False) -> None:
     """Run the autograder on every student folder in `submissions`; results go to `out`.
 
     Writes out/results/<student>.json (Gradescope format) for every student, a zero-score one
     with the reason for a submission it could not grade. Unchanged submissions graded before by
     the same grader version are reused, so grading again after a late hand-in is quick.
+    `public_only`: only the public checks, as `autograder check` runs them (quicker).
     """
     autograder = _autograder()
+    options = autograder.GradingOptions(public_only=True) if public_only else None
     try:
-        autograder.grade_class(submissions, out, jobs=jobs)
+        autograder.grade_class(submissions, out, jobs=jobs, options=options)
     except autograder.AutograderError as exc:
         raise CourseError(f"the autograder stopped: {exc}") from None
+
+
+def feedback_markdown(out: Path, student: str) -> Path:
+    """The feedback the autograder wrote for one student (what the student may see)."""
+    return out / "feedback" / f"{student}.md"
 
 
 def secrets() -> list[str]:

@@ -1,10 +1,15 @@
 """`course`: the teacher's nbgrader loop for Week 11. Parses arguments, calls the library, prints.
 
+course roster import FILE # the class list (and extensions) into the gradebook
 course release            # generate the student version (stubs, no solutions) and release it
-course collect            # collect submissions from the exchange
+course extend ID --until  # one student's own due date
+course collect            # each student's last submission before their due date
+course import-handins DIR # zipped hand-ins (students: course hand-in FOLDER --student ID)
+course grade-repos LIST   # pull requests at recorded commits, a PR comment each
 course grade --jobs 2     # autograder (sandboxed) + nbgrader autograde, per student
+course rubric             # rubric.csv for the parts scored by hand
 course feedback           # feedback HTML, checked for leaks, released to the exchange
-course export             # grades.csv: one row per student, one column per check, the tier
+course export             # grades.csv: a row per student, every check, rubric, quiz, grade
 """
 
 from __future__ import annotations
@@ -77,20 +82,39 @@ def release(
 
 @app.command()
 def collect(root: RootOption = None) -> None:
-    """Collect the latest submission of every student from the exchange into submitted/.
+    """Collect every student's last submission before their due date into submitted/.
 
+    The due date and the late policy are in course.toml; extensions in extensions.csv.
     Example: course collect
     """
-    from course.nbapi import Nbgrader
+    from course.collect import collect as do_collect
+    from course.deadlines import DueDates
 
     course = _course(root)
     try:
-        step = Nbgrader(course).collect()
+        report = do_collect(course)
+        dates = DueDates.load(course)
     except CourseError as exc:
         raise _fail(exc) from None
-    if not step.success:
-        err.print(f"[bold red]error:[/] nbgrader collect failed:\n{step.problem()}")
+    if not report.step.success:
+        err.print(f"[bold red]error:[/] nbgrader collect failed:\n{report.step.problem()}")
         raise typer.Exit(1)
+    _say(dates.deadline.describe())
+    if report.students:
+        table = Table("student", "handed in", "due", "status", "submissions", title="collected")
+        for entry in report.students:
+            colour = {"on time": "green", "late": "yellow"}.get(entry.status, "red")
+            late = f", {entry.lateness.days_late:g} d" if entry.lateness.is_late else ""
+            table.add_row(
+                entry.student,
+                dates.local(entry.lateness.handed_in),
+                dates.local(entry.lateness.due),
+                f"[{colour}]{entry.status}{late}[/]",
+                str(entry.submissions),
+            )
+        out.print(table)
+    for path in report.moved_to_late:
+        out.print(f"[yellow]late work kept out of grading:[/] {path}")
     students = course.submitted_students()
     out.print(f"{len(students)} submission(s) in {course.submitted}: {', '.join(students) or '-'}")
 
@@ -112,6 +136,10 @@ def import_handins(
     except CourseError as exc:
         raise _fail(exc) from None
     out.print(f"imported {len(report.imported)}: {', '.join(report.imported) or '-'}")
+    for student, when in report.timing.items():
+        out.print(f"  {student}: handed in {when}")
+    for name, why in report.excluded.items():
+        out.print(f"[yellow]{name}:[/] {why}")
     for name, problem in report.problems.items():
         err.print(f"[red]{name}:[/] {problem}")
     if report.problems:
@@ -239,3 +267,149 @@ def student_setup(
     except CourseError as exc:
         raise _fail(exc) from None
     out.print(f"wrote {path}; from {path.parent} run: nbgrader fetch_assignment taxi_pipeline")
+
+
+roster_app = typer.Typer(
+    help="The class list: who is in the course, and their extensions.", no_args_is_help=True
+)
+app.add_typer(roster_app, name="roster")
+
+
+@roster_app.command("import")
+def roster_import(
+    file: Annotated[Path, typer.Argument(help="CSV: id[,first_name,last_name,email,...].")],
+    root: RootOption = None,
+) -> None:
+    """Put the class in the gradebook; an `extension_until` column sets extensions.
+
+    Nothing is imported while a row is wrong; every bad row is listed as file:line: column.
+    Example: course roster import roster.csv
+    """
+    from course.roster import import_roster
+
+    try:
+        report = import_roster(_course(root), file.expanduser().resolve())
+    except CourseError as exc:
+        raise _fail(exc) from None
+    out.print(
+        f"roster: {len(report.added)} added, {len(report.updated)} updated, "
+        f"{len(report.extensions)} extension(s)"
+    )
+
+
+@app.command()
+def extend(
+    student: Annotated[str, typer.Argument(help="The student id.")],
+    until: Annotated[
+        str, typer.Option(help="New due date, e.g. '2026-03-16 23:59' (course time zone).")
+    ],
+    note: Annotated[str, typer.Option(help="Why (kept in extensions.csv).")] = "",
+    root: RootOption = None,
+) -> None:
+    """Give one student a later due date (replaces an earlier extension).
+
+    Example: course extend ada --until "2026-03-16 23:59" --note "ill, doctor's note"
+    """
+    from course.deadlines import DueDates, grant
+
+    course = _course(root)
+    try:
+        extension = grant(course, student, until, note)
+        dates = DueDates.load(course)
+    except CourseError as exc:
+        raise _fail(exc) from None
+    out.print(f"{student}: due {dates.local(extension.until)} {dates.deadline.timezone}")
+
+
+@app.command("hand-in")
+def hand_in(
+    folder: Annotated[Path, typer.Argument(help="Your assignment folder (taxi_pipeline/).")],
+    student: Annotated[str, typer.Option(help="Your student id (e.g. your GitHub username).")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Where to write <student>.zip.")] = Path(
+        "."
+    ),
+) -> None:
+    """For students without the exchange: zip the folder with a hand-in record, quiz included.
+
+    Upload the zip it writes through your course's usual channel.
+    Example: course hand-in taxi_pipeline --student ada
+    """
+    from course.handin_pack import hand_in as do_hand_in
+
+    try:
+        report = do_hand_in(folder.expanduser().resolve(), student, out_dir.expanduser().resolve())
+    except CourseError as exc:
+        raise _fail(exc) from None
+    if report.quiz is None:
+        err.print(
+            "[yellow]no quiz answers found[/] (quiz_responses/<id>.json): take the quiz "
+            "(notebook 11 or `workbook quiz take`) before handing in, then run this again."
+        )
+    else:
+        out.print(f"quiz answers included: {report.quiz}")
+    out.print(f"wrote {report.zip_file} (handed in {report.handed_in_at:%Y-%m-%d %H:%M} UTC)")
+
+
+@app.command()
+def rubric(root: RootOption = None) -> None:
+    """Write rubric.csv: a row per student, a column per manual rubric item (course.toml).
+
+    Scores already entered are kept; fill in the blanks, then `course export`.
+    Example: course rubric
+    """
+    from course.nbapi import open_gradebook
+    from course.rubric import write_template
+    from course.settings import load_settings
+
+    course = _course(root)
+    try:
+        settings = load_settings(course.root)
+        with open_gradebook(course) as gb:
+            roster = {s.id for s in gb.students}
+        path = write_template(course, settings, roster | set(course.submitted_students()))
+    except CourseError as exc:
+        raise _fail(exc) from None
+    items = ", ".join(f"{k} (0-{v.points:g})" for k, v in settings.rubric.items())
+    out.print(f"wrote {path}: {items or 'no rubric items in course.toml'}")
+
+
+@app.command("grade-repos")
+def grade_repos(
+    listing: Annotated[Path, typer.Argument(help="CSV: student,repo,ref (branch, tag or commit).")],
+    root: RootOption = None,
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Default: <root>/grading/repos/.")
+    ] = None,
+    jobs: Annotated[int, typer.Option(min=1, help="Submissions the autograder runs at once.")] = 2,
+    public_only: Annotated[
+        bool, typer.Option("--public-only", help="Only the public checks (quicker).")
+    ] = False,
+) -> None:
+    """Grade pull requests: clone each repository at its commit, grade, write a PR comment each.
+
+    Writes clones/, checks/, comments/<student>.md and graded.csv into --out.
+    Example: course grade-repos prs.csv --public-only
+    """
+    from course.repos import grade_repos as do_grade_repos
+
+    try:
+        report = do_grade_repos(
+            _course(root),
+            listing.expanduser().resolve(),
+            out=out_dir.expanduser().resolve() if out_dir else None,
+            jobs=jobs,
+            public_only=public_only,
+            progress=_say,
+        )
+    except CourseError as exc:
+        raise _fail(exc) from None
+    table = Table("student", "commit", "score", "tier", "comment", title="pull requests")
+    for item in report.graded:
+        score = "-" if item.score is None else f"{item.score:g}/{item.max_score:g}"
+        table.add_row(item.row.student, item.commit[:12], score, item.tier, str(item.comment))
+    out.print(table)
+    for student, problem in report.problems.items():
+        err.print(f"[red]{student}:[/] {problem}")
+    out.print(f"summary: {report.out / 'graded.csv'}")
+    if report.problems:
+        raise typer.Exit(1)

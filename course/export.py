@@ -7,7 +7,8 @@ so plain `nbgrader export` uses it) writes, per student:
     student_id, first_name, last_name, email, status, timestamp, late_penalty, tier,
     score, max_score, checks_score, notebook_score, manual_score, needs_manual_grade,
     <one column per graded cell, in notebook order: the autograder checks, the notebook's
-    tests, the runbook questions>, problems
+    tests, the runbook questions>, <the course's columns: lateness, screenshots, the manual
+    rubric, the quiz, total, passed, grade (course/final_grade.py)>, problems
 
 Students on the roster with no submission get a row of zeros and status "missing". The tier is
 computed from the gradebook's check grades with the autograder's own tier rule
@@ -28,6 +29,7 @@ from nbgrader.plugins import ExportPlugin
 
 from course.assignment_notebook import grade_id, is_check_cell, nbgrader_meta
 from course.autograder_results import CheckInfo, CheckScore, tier_report
+from course.final_grade import GradeContext, extra_columns, grade_columns
 from course.grading_log import GradingReport
 from course.layout import ASSIGNMENT, NOTEBOOK, Course
 
@@ -88,7 +90,13 @@ def rows(course: Course, gradebook: Gradebook) -> tuple[list[str], list[dict[str
     # Hidden checks' cells have opaque names (hidden_check_01); the CSV shows the check ids.
     check_of = {c.cell: c.id for c in report.checks} if report else {}
     column = {gid: check_of.get(gid, gid) for gid, _, _ in order}
-    header = FIXED + [column[gid] for gid, _, _ in order] + ["problems"]
+    context = GradeContext.load(course)
+    header = (
+        FIXED
+        + [column[gid] for gid, _, _ in order]
+        + extra_columns(context.settings)
+        + ["problems"]
+    )
     out: list[dict[str, str]] = []
     for student in sorted(gradebook.students, key=lambda s: s.id):
         row = {key: "" for key in header}
@@ -104,10 +112,8 @@ def rows(course: Course, gradebook: Gradebook) -> tuple[list[str], list[dict[str
             submission = gradebook.find_submission(ASSIGNMENT, student.id)
         except MissingEntry:
             submission = None
-        penalty = 0.0
         if submission is not None:
             row["timestamp"] = str(submission.timestamp or "")
-            penalty = float(submission.late_submission_penalty or 0.0)
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
                     grades[grade.name] = (grade.score, grade.max_score, grade.needs_manual_grade)
@@ -127,9 +133,6 @@ def rows(course: Course, gradebook: Gradebook) -> tuple[list[str], list[dict[str
         row.update(
             status=status,
             tier=tier_report(scores, checks).reached if checks and submission else "none",
-            late_penalty=_fmt(penalty),
-            # As nbgrader's own export: the late penalty comes off the total, never below 0.
-            score=_fmt(max(0.0, sum(totals.values()) - penalty)),
             max_score=_fmt(maximum),
             checks_score=_fmt(totals["check"]),
             notebook_score=_fmt(totals["test"]),
@@ -137,6 +140,7 @@ def rows(course: Course, gradebook: Gradebook) -> tuple[list[str], list[dict[str
             needs_manual_grade=str(any(g[2] for g in grades.values())).lower(),
             problems=" | ".join(seen.problems) if seen else "",
         )
+        row.update(grade_columns(context, course, student.id, submission, totals, maximum, row))
         out.append(row)
     return header, out
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from course.errors import CourseError
-from course.layout import ASSIGNMENT, Course
+from course.layout import ASSIGNMENT, COURSE_ID, Course
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,14 @@ def ensure_tools_on_path() -> None:
     path = os.environ.get("PATH", "")
     if bindir not in path.split(os.pathsep):
         os.environ["PATH"] = bindir + os.pathsep + path
+
+
+def open_gradebook(course: Course):
+    """nbgrader's Gradebook of the course (created on first use), for a `with` block."""
+    from nbgrader.api import Gradebook
+
+    ensure_tools_on_path()
+    return Gradebook(course.db_url, COURSE_ID)
 
 
 def load_config(course: Course):

@@ -10,6 +10,12 @@ copy of the quiz. Format (schema_version 1)::
 
 Answer values: an option id (single_choice), a list of option ids (multiple_choice), a list of
 item ids in the student's order (ordering), text (short_answer, open_ended).
+
+The answers travel with the assignment: every save also writes the same file into the student's
+assignment folder, `taxi_pipeline/quiz_responses/<student>.json`, so handing in the folder
+(`nbgrader submit`, the Assignments tab, `course hand-in`) hands in the quiz. The folder is
+`$WEEK11_ASSIGNMENT_DIR`, or the nearest `taxi_pipeline/` (holding `taxi_pipeline.ipynb`) beside
+the answers' folder or one of its parents, up to the home folder.
 """
 
 from __future__ import annotations
@@ -32,6 +38,9 @@ from quiz.model import Quiz
 FORMAT = "week11-quiz-responses"
 SCHEMA_VERSION = 1
 RESPONSES_DIRNAME = "quiz_responses"
+ASSIGNMENT_ENV = "WEEK11_ASSIGNMENT_DIR"
+ASSIGNMENT_FOLDER = "taxi_pipeline"
+ASSIGNMENT_MARKER = "taxi_pipeline.ipynb"
 STUDENT_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$"
 StudentId = Annotated[str, StringConstraints(pattern=STUDENT_PATTERN)]
 AnswerValue = str | list[str]
@@ -143,8 +152,41 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
-def save_responses(path: Path, responses: Responses) -> None:
+def assignment_folder(start: Path) -> Path | None:
+    """The student's assignment folder the answers travel in (see the module docstring)."""
+    configured = os.environ.get(ASSIGNMENT_ENV)
+    if configured:  # only a folder that exists: a mistyped path must not grow new folders
+        folder = Path(configured).expanduser()
+        return folder if folder.is_dir() else None
+    start = Path(start).resolve()
+    home = Path.home().resolve()
+    for folder in [start, *start.parents]:
+        if (folder / ASSIGNMENT_MARKER).is_file():
+            return folder  # the answers are kept inside the assignment folder already
+        if (folder / ASSIGNMENT_FOLDER / ASSIGNMENT_MARKER).is_file():
+            return folder / ASSIGNMENT_FOLDER
+        if folder == home:
+            break
+    return None
+
+
+def handin_copy_path(path: Path, student: str) -> Path | None:
+    """Where the hand-in copy of the answers at `path` goes; None if there is no assignment
+    folder, or `path` is that copy already."""
+    folder = assignment_folder(Path(path).parent)
+    if folder is None:
+        return None
+    target = responses_path(folder / RESPONSES_DIRNAME, student)
+    return None if target.resolve() == Path(path).resolve() else target
+
+
+def save_responses(path: Path, responses: Responses) -> Path | None:
+    """Save the answers at `path`, and the hand-in copy; returns where the copy went."""
     atomic_write_text(path, dumps(responses))
+    copy = handin_copy_path(path, responses.student)
+    if copy is not None:
+        atomic_write_text(copy, dumps(responses))
+    return copy
 
 
 def load_responses(path: Path, quiz: Quiz | None = None) -> Responses:
@@ -303,12 +345,25 @@ def open_or_start(path: Path, quiz: Quiz, student: str, now: Clock = utc_now) ->
 
 def find_responses_files(directory: Path) -> list[Path]:
     """Every *.json below `directory` (an nbgrader `submitted/` tree works), skipping hidden
-    folders, checkpoints and our own temporary files."""
+    folders, checkpoints and our own temporary files. Inside an assignment folder (one holding
+    `taxi_pipeline.ipynb`) only its `quiz_responses/` counts: other JSON a hand-in holds is not
+    quiz answers."""
     directory = Path(directory)
     found = []
     for path in sorted(directory.rglob("*.json")):
         parts = path.relative_to(directory).parts
         if any(p.startswith(".") or p == ".ipynb_checkpoints" for p in parts):
             continue
+        if RESPONSES_DIRNAME not in parts[:-1] and _in_assignment(directory, path):
+            continue
         found.append(path)
     return found
+
+
+def _in_assignment(directory: Path, path: Path) -> bool:
+    folder = path.parent
+    while folder != directory and directory in folder.parents:
+        if (folder / ASSIGNMENT_MARKER).is_file():
+            return True
+        folder = folder.parent
+    return (directory / ASSIGNMENT_MARKER).is_file()

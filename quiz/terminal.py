@@ -183,8 +183,9 @@ class TerminalSession:
             self.console.print("[dim]Skipped; you can come back to it before submitting.[/]")
             return
         self.responses = record_answer(self.responses, question.id, value, self.now)
-        save_responses(self.path, self.responses)
-        self.console.print(f"[green]Saved[/] to {self.path}.")
+        copy = save_responses(self.path, self.responses)
+        also = f" and {copy} (for your hand-in)" if copy else ""
+        self.console.print(f"[green]Saved[/] to {self.path}{also}.")
 
     def summary_table(self) -> Table:
         table = Table(title="Your answers", title_justify="left")

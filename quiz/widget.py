@@ -28,6 +28,7 @@ from quiz.responses import (
     AnswerValue,
     Clock,
     Responses,
+    handin_copy_path,
     is_valid_student_id,
     mark_submitted,
     open_or_start,
@@ -249,9 +250,15 @@ class QuizWidget(w.VBox):
             self._show_result()
             return
         answered = len(self.responses.answers)
+        copy = handin_copy_path(path, student)
         self._say(
             f"Answers are saved as you go to <code>{html.escape(str(path))}</code>"
             + (f" ({answered} loaded)." if answered else ".")
+            + (
+                f" A copy goes with your hand-in: <code>{html.escape(str(copy))}</code>."
+                if copy
+                else ""
+            )
         )
 
     def _changed(self, control: QuestionControl) -> None:

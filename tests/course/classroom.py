@@ -101,9 +101,10 @@ ANSWERS = {
 
 
 def make_course(root: Path) -> Course:
-    """A fresh course root: the repository's nbgrader_config.py and source/, nothing else."""
+    """A fresh course root: the repository's nbgrader_config.py, course.toml and source/."""
     root.mkdir(parents=True)
     shutil.copy2(REPO / "assignment" / "nbgrader_config.py", root / "nbgrader_config.py")
+    shutil.copy2(REPO / "assignment" / "course.toml", root / "course.toml")
     shutil.copytree(
         REPO / "assignment" / "source",
         root / "source",

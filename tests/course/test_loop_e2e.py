@@ -275,6 +275,42 @@ def test_a_teachers_override_wins_in_the_export_and_the_tier(loop: Loop, tmp_pat
     assert grace["docs_ai_assist"] == "3" and grace["tier"] == "stretch"
 
 
+def test_the_export_has_the_manual_rubric_and_applies_the_pass_mark(
+    loop: Loop, tmp_path: Path
+) -> None:
+    from nbgrader.api import Gradebook
+
+    for column in ["rubric_runbook", "rubric_report", "rubric_screenshots", "rubric_ai_log"]:
+        assert column in loop.header
+    for column in ["screenshots_valid", "quiz_score", "total", "percent", "passed", "grade"]:
+        assert column in loop.header
+    # Nothing is scored by hand yet: a grade waits; nothing handed in fails.
+    assert loop.rows["ada"]["grade"] == "pending" and loop.rows["ada"]["passed"] == ""
+    assert loop.rows[ROSTER_ONLY]["grade"] == "F" and loop.rows[ROSTER_ONLY]["passed"] == "false"
+
+    copy = Course(tmp_path / "course")
+    shutil.copytree(loop.course.root, copy.root, ignore=shutil.ignore_patterns("exchange"))
+    with Gradebook(copy.db_url, COURSE_ID) as gb:
+        for student in ("ada", "linus"):
+            for question in classroom.ANSWERS:  # as Formgrader records a manual score
+                grade = gb.find_grade(question, ASSIGNMENT, ASSIGNMENT, student)
+                grade.manual_score, grade.needs_manual_grade = 2, False
+        gb.db.commit()
+    (copy.root / "rubric.csv").write_text(
+        "student,runbook,report,screenshots,ai_log,comment\n"
+        "ada,9,11,3,2,operable\nlinus,8,10,2,2,the DAG does not import\n"
+    )
+    _teacher("export", "--to", str(tmp_path / "grades.csv"), course=copy)
+    with (tmp_path / "grades.csv").open(newline="") as handle:
+        rows = {r["student_id"]: r for r in csv.DictReader(handle)}
+    ada, linus = rows["ada"], rows["linus"]
+    assert (ada["rubric_score"], ada["rubric_max"]) == ("25", "27")
+    assert float(ada["total"]) == _num(ada, "score") + 25
+    assert ada["passed"] == "true" and ada["grade"] == "A"  # stretch tier, well over 55 %
+    # linus has points for documents and answers, but his DAG reaches no tier: a fail.
+    assert linus["tier"] == "none" and linus["passed"] == "false" and linus["grade"] == "F"
+
+
 def test_feedback_never_shows_hidden_checks_or_expected_values(loop: Loop) -> None:
     files = _feedback_files(loop)
     assert len(files) >= 10

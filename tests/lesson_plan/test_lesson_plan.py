@@ -356,3 +356,80 @@ def test_session_minutes_are_contiguous(doc: Path) -> None:
     assert spans[0][0] == 0 and spans[-1][1] == 180, f"{_rel(doc)}: the plan runs {spans}"
     gaps = [(a, b) for a, b in zip(spans, spans[1:], strict=False) if a[1] != b[0]]
     assert not gaps, f"{_rel(doc)}: the plan has gaps or overlaps at {gaps}"
+
+
+# ---- grading.md: the walkthrough runs, the manual-grading estimate matches course.toml -------
+
+RUN_MARKER = re.compile(r"<!-- lesson-plan test: run -->\s*```[^\n]*\n(.*?)^```", re.M | re.S)
+
+
+def _walkthrough() -> list[str]:
+    text = (PLAN / "grading.md").read_text(encoding="utf-8")
+    blocks = RUN_MARKER.findall(text)
+    assert blocks, "grading.md has no block marked <!-- lesson-plan test: run -->"
+    return [line.strip() for block in blocks for line in block.splitlines() if line.strip()]
+
+
+def test_grading_walkthrough_runs_on_a_scratch_course(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The marked block of grading.md, command by command, on a scratch course: the settings of
+    the repository with a due date, a roster, and one student's folder on a laptop."""
+    import csv
+    import shutil
+
+    from typer.testing import CliRunner
+
+    course = tmp_path / "assignment"
+    course.mkdir()
+    shutil.copy2(ROOT / "assignment" / "nbgrader_config.py", course / "nbgrader_config.py")
+    settings = (ROOT / "assignment" / "course.toml").read_text(encoding="utf-8")
+    settings = settings.replace("[deadline]\n", "[deadline]\ndue = 2027-03-12T23:59:00\n", 1)
+    (course / "course.toml").write_text(settings, encoding="utf-8")
+    (tmp_path / "roster.csv").write_text("id,first_name,last_name\nada,Ada,Lovelace\ngrace,,\n")
+    folder = tmp_path / "laptops" / "ada" / "taxi_pipeline"
+    (folder / "dags").mkdir(parents=True)
+    shutil.copy2(ROOT / "dags" / "taxi_pipeline.py", folder / "dags" / "taxi_pipeline.py")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WEEK11_COURSE_ROOT", str(course))
+
+    lines = _walkthrough()
+    assert len(lines) >= 5
+    for line in lines:
+        tool, *args = shlex.split(line)
+        assert tool in ("course", "workbook", "autograder"), f"grading.md runs {line!r}"
+        result = CliRunner().invoke(_typer_app(tool), args)
+        assert result.exit_code == 0, f"grading.md: `{line}` failed:\n{result.output}"
+    with (tmp_path / "grades.csv").open(newline="") as handle:
+        rows = {r["student_id"]: r for r in csv.DictReader(handle)}
+    assert sorted(rows) == ["ada", "grace"]
+    assert rows["grace"]["grade"] == "F" and rows["grace"]["status"] == "missing"
+    assert (course / "submitted" / "ada" / "taxi_pipeline" / "HANDIN.json").is_file()
+    assert "ada," in (course / "extensions.csv").read_text()
+
+
+def test_grading_time_estimate_matches_the_rubric_in_course_toml() -> None:
+    from course.settings import load_settings
+
+    rubric = load_settings(ROOT / "assignment").rubric
+    text = (PLAN / "grading.md").read_text(encoding="utf-8")
+    section = text.split("**Time per student**", 1)[1].split("\n\n", 2)[1]
+    rows = [
+        [cell.strip() for cell in line.strip("|").split("|")]
+        for line in section.splitlines()
+        if line.startswith("|") and not line.startswith("|---")
+    ][1:]
+    by_part = {row[0]: row for row in rows}
+    titles = {
+        "runbook": "runbook",
+        "report": "report",
+        "screenshots": "screenshots",
+        "ai_log": "AI",
+    }
+    for item, spec in rubric.items():
+        row = next((r for part, r in by_part.items() if part.startswith(titles[item])), None)
+        assert row is not None, f"grading.md's time table has no row for rubric item {item}"
+        assert (float(row[1]), float(row[2])) == (spec.points, spec.minutes), row
+    total = next(r for part, r in by_part.items() if "per student" in part)
+    minutes = sum(float(r[2]) for p, r in by_part.items() if r[2] and "per student" not in p)
+    assert float(total[2].strip("*")) == minutes
