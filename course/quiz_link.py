@@ -31,7 +31,7 @@ def quiz_scores(course: Course) -> dict[str, QuizScore]:
     from quiz.loader import DEFAULT_QUIZ, load_quiz
     from quiz.responses import find_responses_files
     from quiz.teacher.overrides import load_overrides
-    from quiz.teacher.report import load_class, nbgrader_student
+    from quiz.teacher.statistics import load_class, nbgrader_student
 
     if not course.submitted.is_dir() or not find_responses_files(course.submitted):
         return {}

@@ -26,7 +26,8 @@ from quiz.responses import (
 )
 from quiz.scoring import StudentResult, check_examples, score_responses
 from quiz.teacher.overrides import load_overrides
-from quiz.teacher.report import build_report, topic_shares
+from quiz.teacher.report import build_report
+from quiz.teacher.statistics import topic_shares
 from quiz.terminal import TerminalSession, render_result
 
 app = typer.Typer(

@@ -18,7 +18,8 @@ import pytest
 
 from quiz.model import Quiz
 from quiz.teacher.overrides import load_overrides
-from quiz.teacher.report import ClassReport, build_report, topic_shares
+from quiz.teacher.report import build_report
+from quiz.teacher.statistics import ClassReport, topic_shares
 from tests.quiz.paths import FIXTURES
 
 KEY = ["grid", "failed_task", "task_log", "try_number", "rendered_template"]
