@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import REPO
+from tests.process_ledger import record_started
 
 pytestmark = pytest.mark.slow
 
@@ -74,6 +75,7 @@ def test_workbook_ui_serves_the_dags(tmp_path: Path, taxi_source) -> None:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    record_started(proc.pid)
     base = f"http://127.0.0.1:{port}"
     try:
         health = _wait_for(lambda: _get_json(f"{base}/api/v2/monitor/health"), 120)

@@ -220,12 +220,25 @@ def ui(port: Annotated[int, typer.Option(help="Port of the Airflow UI.")] = 8080
         f"below and kept in {home / 'simple_auth_manager_passwords.json.generated'}. "
         "Ctrl-C stops it."
     )
+    from class_airflow.twin.processes import stop_all
+
+    # Its own session, so that stopping it reaches everything standalone starts, including the
+    # LocalExecutor workers, which ignore SIGTERM (they are killed after the grace period).
     proc = subprocess.Popen([str(airflow), "standalone"], start_new_session=True)
+
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)  # `kill`, a service manager: like Ctrl-C
+    signal.signal(signal.SIGHUP, interrupted)  # the terminal was closed
     try:
         proc.wait()
     except KeyboardInterrupt:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
+        err.print("Stopping Airflow...")
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):  # a second Ctrl-C must not cut the stop
+            signal.signal(signum, signal.SIG_IGN)
+        stop_all({proc.pid: (signal.SIGTERM, 20.0)})
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -63,7 +63,7 @@ def living_in_sessions(sessions: set[int]) -> list[ProcessInfo]:
     children: dict[int, list[ProcessInfo]] = {}
     for process in everything:
         children.setdefault(process.ppid, []).append(process)
-    found = {p.pid: p for p in everything if p.sid in sessions or p.pgid in sessions}
+    found = {p.pid: p for p in everything if sessions & {p.pid, p.sid, p.pgid}}
     queue = list(found.values())
     while queue:
         for child in children.get(queue.pop().pid, []):

@@ -30,6 +30,8 @@ from class_airflow.twin import health, processes
 from class_airflow.versions import major_of
 
 ONESHOT_TIMEOUT = 300.0
+# Passed from the caller to every service: a test suite's mark for finding what it started.
+PASSED_THROUGH = ("WEEK11_TEST_SESSION",)
 READY_TIMEOUT = 240.0
 VENV_BIN = Path(sys.executable).parent
 
@@ -120,6 +122,7 @@ def service_environment(service: Service, place: TwinPlacement) -> dict[str, str
         "PATH": f"{VENV_BIN}{os.pathsep}/usr/local/bin:/usr/bin:/bin",
         "LANG": "C.UTF-8",
         "HOME": os.environ.get("HOME", "/tmp"),
+        **{key: os.environ[key] for key in PASSED_THROUGH if key in os.environ},
     }
     return {**base, **{key: place.text(value) for key, value in service.environment.items()}}
 
@@ -134,6 +137,18 @@ def load_record(paths: ClassPaths) -> dict:
 
 def _save_record(paths: ClassPaths, record: dict) -> None:
     atomic_write_json(paths.stack_record, record)
+
+
+def _save_environment(paths: ClassPaths, name: str, env: dict[str, str]) -> None:
+    """What a service was started with, for checking it against the declaration later (its
+    /proc environ is not reliable: setproctitle and PostgreSQL overwrite it). Holds secrets."""
+    atomic_write_json(private_dir(paths.run / "env") / f"{name}.json", env, mode=0o600)
+
+
+def started_environment(paths: ClassPaths, name: str) -> dict[str, str]:
+    import json
+
+    return json.loads((paths.run / "env" / f"{name}.json").read_text())
 
 
 def _versions(programs: dict[str, str]) -> dict[str, str]:
@@ -235,6 +250,7 @@ def up(
                 if service.role == "oneshot":
                     _run_oneshot(service, argv, env, paths)
                     continue
+                _save_environment(paths, service.name, env)
                 user = _server_user() if service.run_as_postgres else None
                 started_at = time.time()
                 pid = processes.start(
