@@ -19,6 +19,7 @@ from class_airflow.errors import ClassError
 class AirflowApi:
     base: str  # e.g. http://127.0.0.1:8080
     token: str = ""
+    timeout: float = 90.0
 
     @classmethod
     def login(cls, base: str, username: str, password: str) -> AirflowApi:
@@ -38,7 +39,7 @@ class AirflowApi:
             headers=headers,
         )
         try:
-            with urllib.request.urlopen(request, timeout=30) as response:
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:
                 return json.load(response)
         except urllib.error.HTTPError as err:
             detail = err.read().decode(errors="replace")[:500]

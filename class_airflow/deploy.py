@@ -185,14 +185,16 @@ def _candidates(
         already_judged = tree in (entry.deployed_tree, entry.held_tree)
         if already_judged and not foreign.get(student.id):
             continue
-        if tree is None and entry.deployed_tree is None and not foreign.get(student.id):
-            continue  # nothing pushed yet
+        entries = shared_repo.list_tree(repo, tree) if tree else []
+        has_python = any(e.path.endswith(".py") for e in entries)
+        if not has_python and entry.deployed_tree is None and not foreign.get(student.id):
+            continue  # nothing pushed yet (the folder holds the README the class gave it)
         found.append(
             Candidate(
                 student,
                 _last_commit_touching(repo, head, student.id),
                 tree,
-                shared_repo.list_tree(repo, tree) if tree else [],
+                entries,
                 foreign.get(student.id, []),
             )
         )

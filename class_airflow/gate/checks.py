@@ -136,12 +136,16 @@ def prefixed(student: Student, roster: Roster, dag_ids: dict[str, str]) -> list[
     for dag_id, where in sorted(dag_ids.items()):
         owner = roster.owner_of_dag_id(dag_id)
         if owner is None or owner.id != student.id:
-            belongs = f"; that prefix belongs to {owner.id}" if owner else ""
+            what = (
+                f"belongs to {owner.id} (the longest student prefix it starts with)"
+                if owner
+                else f"does not start with {student.dag_prefix!r}"
+            )
             problems.append(
                 Problem(
                     "prefix",
                     where,
-                    f"the DAG id {dag_id!r} does not start with {student.dag_prefix!r}{belongs}.",
+                    f"the DAG id {dag_id!r} {what}.",
                     f"use dag_id={student.dag_prefix}taxi_pipeline (the reference DAG's "
                     "dag_id_for('taxi_pipeline') does it for you)",
                 )

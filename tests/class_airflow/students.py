@@ -37,7 +37,7 @@ HOSTILE = {
 HOSTILE_REASONS = {
     "hank": "importing took longer than",
     "hog": "ran out of memory",
-    "lee": "does not start with 'lee_'; that prefix belongs to lee_ann",
+    "lee": "'lee_ann_taxi_pipeline' belongs to lee_ann",
     "nopre": "does not start with 'nopre_'",
     "quitter": "stops the interpreter",
 }
