@@ -346,7 +346,14 @@ def declare(settings: StackSettings | None = None, pinned: Pins | None = None) -
                     # listening on every interface.
                     "--skip-serve-logs",
                 ],
-                environment=airflow_env,
+                environment={
+                    **airflow_env,
+                    # Tasks fork from the worker: import dbt once there, not in every task.
+                    "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": (
+                        "class_airflow.services.celery_config.CELERY_CONFIG"
+                    ),
+                    "PYTHONPATH": "{{path:source}}",
+                },
                 depends_on=[*airflow_after_init, "taxi-source"],
                 health=Health(kind="celery_ping", name=f"{name}@class"),
                 grace_seconds=30,
