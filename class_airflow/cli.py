@@ -184,7 +184,11 @@ def credentials_command(
 
     paths = _paths()
     if student == credentials.TEACHER_LOGIN:
-        out.print(f"Airflow UI: user teacher, password {credentials.teacher_password(paths)}")
+        try:
+            password = credentials.teacher_password(paths)
+        except ClassError as error:
+            raise _fail(error) from None
+        out.print(f"Airflow UI: user teacher, password {password}")
         return
     login = credentials.student_login(paths, student)
     if login is None:

@@ -21,6 +21,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from class_airflow.errors import ClassError
 from class_airflow.files import atomic_write_json, atomic_write_text, private_dir
 from class_airflow.paths import ClassPaths
 from class_airflow.roster import Roster
@@ -119,9 +120,19 @@ def student_login(paths: ClassPaths, student_id: str) -> StudentLogin | None:
     return StudentLogin(student_id, entry["ui"], f"airflow_{student_id}", entry["db"])
 
 
+def _stack_secret(paths: ClassPaths, key: str) -> str:
+    value = load_store(paths)["stack"].get(key)
+    if value is None:
+        raise ClassError(
+            f"no class secrets in {paths.secrets} yet. Fix: `class up` (or `class secrets` for "
+            "Compose) creates them"
+        )
+    return value
+
+
 def teacher_password(paths: ClassPaths) -> str:
-    return load_store(paths)["stack"]["TEACHER_UI_PASSWORD"]
+    return _stack_secret(paths, "TEACHER_UI_PASSWORD")
 
 
 def superuser_password(paths: ClassPaths) -> str:
-    return load_store(paths)["stack"]["CLASS_POSTGRES_PASSWORD"]
+    return _stack_secret(paths, "CLASS_POSTGRES_PASSWORD")

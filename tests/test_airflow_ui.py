@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from class_airflow.twin.processes import living_in_sessions
 from tests.conftest import REPO
 from tests.process_ledger import record_started
 
@@ -117,10 +118,18 @@ def test_workbook_ui_serves_the_dags(tmp_path: Path, taxi_source) -> None:
             120,
         )
         assert final == "success", (tmp_path / "ui.log").read_text()[-3000:]
+        # Ctrl-C (SIGINT to `workbook ui`) stops standalone and everything it started, the
+        # LocalExecutor workers included.
+        started = living_in_sessions({proc.pid})
+        os.kill(proc.pid, signal.SIGINT)
+        proc.wait(timeout=90)
+        left = living_in_sessions({p.pid for p in started})
+        assert not left, [p.command for p in left]
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
         log.close()

@@ -270,7 +270,7 @@ def up(
                 _save_record(paths, record)
             _wait_ready(stack, started, place, paths)
     except BaseException:
-        down(paths)
+        down(paths, only)  # what this call started; a failed restart leaves the rest running
         raise
     return UpReport(
         time.monotonic() - began,
