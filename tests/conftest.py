@@ -76,6 +76,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if hasattr(session.config, "workerinput"):
         return
     left = process_ledger.leftovers()
+    process_ledger.end_session()
     if left:
         lines = "\n".join(f"  {p.pid} {p.command[:120]}" for p in left)
         print(f"\nprocesses started by the tests are still running (now killed):\n{lines}")

@@ -63,6 +63,14 @@ def leftovers() -> list:
     ]
 
 
+def end_session() -> None:
+    import shutil
+
+    folder = os.environ.get(LEDGER)
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def kill(processes: list) -> None:
     for process in processes:
         with contextlib.suppress(ProcessLookupError, PermissionError):
