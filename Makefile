@@ -83,3 +83,21 @@ feedback: $(STAMP)  ## nbgrader: feedback HTML, checked for leaks, released to s
 
 export: $(STAMP)  ## assignment/grades.csv: a row per student, a column per check, the tier
 	$(BIN)/course export
+
+# Teacher: the class Airflow (docs/class_airflow.md). Each target is also `.venv/bin/class <cmd>`.
+ROSTER ?= class/roster.csv
+WORKERS ?= 2
+.PHONY: class-up class-down class-status class-compose
+
+class-up: $(STAMP)  ## the shared class Airflow without Docker (PostgreSQL, Redis, Celery) on loopback
+	@$(BIN)/python -m workbook.system_setup
+	$(BIN)/class up --roster $(ROSTER) --workers $(WORKERS)
+
+class-down: $(STAMP)  ## stop every process class-up started
+	$(BIN)/class down
+
+class-status: $(STAMP)  ## one row per student: deployed, held back, last run, rows per month
+	$(BIN)/class status --html class-status/
+
+class-compose: $(STAMP)  ## regenerate class/compose.yaml and class/Dockerfile from the declaration
+	$(BIN)/class compose

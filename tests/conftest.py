@@ -17,6 +17,7 @@ os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{_HOME / 'airflo
 
 from airflow_env import settings as airflow_env  # noqa: E402 - must follow the environment set-up above
 from taxi_source.server import RunningSource, serve_in_thread  # noqa: E402
+from tests import process_ledger  # noqa: E402
 
 airflow_env.configure(home=_HOME)
 
@@ -62,3 +63,22 @@ def pipeline_env(
     monkeypatch.setenv("TAXI_DBT_TARGET", "duckdb")
     yield env
     taxi_source.set_faults({})
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput"):  # the controller, before it starts any worker
+        process_ledger.start_session()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """Fail the run if an Airflow, Celery, PostgreSQL or Redis process the suite started is
+    still alive (checked once, by the controller, after every worker has finished)."""
+    if hasattr(session.config, "workerinput"):
+        return
+    left = process_ledger.leftovers()
+    process_ledger.end_session()
+    if left:
+        lines = "\n".join(f"  {p.pid} {p.command[:120]}" for p in left)
+        print(f"\nprocesses started by the tests are still running (now killed):\n{lines}")
+        process_ledger.kill(left)
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED

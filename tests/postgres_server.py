@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from tests.process_ledger import record_started
 from workbook.system_setup import find_pg_bin
 
 
@@ -46,6 +47,7 @@ def postgres_server() -> Iterator[str]:
     options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
     pg_ctl = [str(pg_bin / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log")]
     subprocess.run(_as_server_user([*pg_ctl, "-o", options, "-w", "start"]), **run)
+    record_started(int((data / "postmaster.pid").read_text().split()[0]))
     try:
         subprocess.run(
             [

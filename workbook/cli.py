@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import signal
@@ -221,28 +220,25 @@ def ui(port: Annotated[int, typer.Option(help="Port of the Airflow UI.")] = 8080
         f"below and kept in {home / 'simple_auth_manager_passwords.json.generated'}. "
         "Ctrl-C stops it."
     )
-    # SIGTERM (a test, a process manager) stops Airflow as Ctrl-C does: standalone runs in a
-    # process group of its own, which would otherwise outlive this command.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    from class_airflow.twin.processes import stop_all
+
+    # Its own session, so that stopping it reaches everything standalone starts, including the
+    # LocalExecutor workers, which ignore SIGTERM (they are killed after the grace period).
     proc = subprocess.Popen([str(airflow), "standalone"], start_new_session=True)
+
+    def interrupted(*_: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupted)  # `kill`, a service manager: like Ctrl-C
+    signal.signal(signal.SIGHUP, interrupted)  # the terminal was closed
     try:
         proc.wait()
     except KeyboardInterrupt:
-        pass
+        err.print("Stopping Airflow...")
     finally:
-        _stop_group(proc)
-
-
-def _stop_group(proc: subprocess.Popen) -> None:
-    """Terminate a process group (its leader may be gone, its children not), wait, then kill
-    what is left."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=30)
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    proc.wait(timeout=10)
+        for signum in (signal.SIGTERM, signal.SIGINT):  # a second Ctrl-C must not cut the stop
+            signal.signal(signum, signal.SIG_IGN)
+        stop_all({proc.pid: (signal.SIGTERM, 20.0)})
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -1,4 +1,4 @@
-"""Install the system programs the test suite drives for real: Chromium and a PostgreSQL server.
+"""Install the system programs the test suite drives for real: Chromium, PostgreSQL and Redis.
 
 Both come from the OS packages (Debian/Ubuntu), installed only when missing and only when we
 are allowed to (root with apt-get). Elsewhere the message says what to install by hand.
@@ -32,6 +32,7 @@ def find_pg_bin() -> Path | None:
 NEEDS = {
     "chromium": (find_chromium, "Chromium for the browser tests (or set CHROMIUM_PATH)"),
     "postgresql": (find_pg_bin, "a PostgreSQL server for the Postgres tests (or set PG_BIN)"),
+    "redis-server": (lambda: shutil.which("redis-server"), "Redis, the class Airflow's broker"),
 }
 
 

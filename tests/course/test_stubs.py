@@ -99,7 +99,12 @@ def test_the_stubbed_dag_keeps_no_solution_line() -> None:
     for solution in ["DELETE FROM", 'schedule="@monthly"', "max_active_runs=1", ">> dbt_run()"]:
         assert solution in source and solution not in stubbed, solution
     # What they keep: the DAG id, the task functions, the given helpers.
-    for kept in ['dag_id="taxi_pipeline"', "def ingest_taxi_month", "def notify", "def _download"]:
+    for kept in [
+        'dag_id=dag_id_for("taxi_pipeline")',
+        "def ingest_taxi_month",
+        "def notify",
+        "def _download",
+    ]:
         assert kept in stubbed, kept
 
 

@@ -14,7 +14,9 @@ from pathlib import Path
 
 import pytest
 
+from class_airflow.twin.processes import living_in_sessions
 from tests.conftest import REPO
+from tests.process_ledger import record_started
 
 pytestmark = pytest.mark.slow
 
@@ -74,6 +76,7 @@ def test_workbook_ui_serves_the_dags(tmp_path: Path, taxi_source) -> None:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
+    record_started(proc.pid)
     base = f"http://127.0.0.1:{port}"
     try:
         health = _wait_for(lambda: _get_json(f"{base}/api/v2/monitor/health"), 120)
@@ -115,12 +118,20 @@ def test_workbook_ui_serves_the_dags(tmp_path: Path, taxi_source) -> None:
             120,
         )
         assert final == "success", (tmp_path / "ui.log").read_text()[-3000:]
+        # Ctrl-C (SIGINT to `workbook ui`) stops standalone and everything it started, the
+        # LocalExecutor workers included.
+        started = living_in_sessions({proc.pid})
+        os.kill(proc.pid, signal.SIGINT)
+        proc.wait(timeout=90)
+        left = living_in_sessions({p.pid for p in started})
+        assert not left, [p.command for p in left]
     finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
         log.close()
     # `workbook ui` starts Airflow in a process group of its own; stopping it must stop that too.
     assert _wait_for(lambda: not _processes_using(home), 30)

@@ -1,0 +1,1 @@
+"""Views of `status.ClassStatus`: terminal table, HTML page, PNG chart."""
