@@ -11,7 +11,16 @@ import pytest
 from tests.support.imports import REPO, find_cycles, import_graph, modules
 
 # The product's packages: what runs for students, teachers and the grader.
-PACKAGES = ("workbook", "quiz", "taxi_source", "airflow_env", "course", "autograder", "tools")
+PACKAGES = (
+    "workbook",
+    "quiz",
+    "taxi_source",
+    "airflow_env",
+    "course",
+    "autograder",
+    "class_airflow",
+    "tools",
+)
 MAX_LINES = 500
 ROW = re.compile(r"^\| `([^`]+)/` \|", re.M)
 

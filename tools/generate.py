@@ -9,7 +9,9 @@ Committed, because a fresh clone needs them (tests/tools/test_generated.py fails
 * the check cells of `assignment/source/taxi_pipeline/taxi_pipeline.ipynb` from the autograder's
   checks (what `course sync-checks` does);
 * `assignment/source/taxi_pipeline/include/taxi_dbt/**`: one link per file of `include/taxi_dbt/`
-  (nbgrader copies what a link points to, so the release holds the course's dbt project).
+  (nbgrader copies what a link points to, so the release holds the course's dbt project);
+* `class/compose.yaml` and `class/Dockerfile` from the class stack's declaration
+  (class_airflow/stack.py, pinned to uv.lock; what `class compose` does).
 
 Git-ignored, written here too so an author sees what they would get:
 
@@ -197,11 +199,40 @@ def _write_snapshots() -> list[str]:
     return [_relative(path) for path in _build_notebooks().write_snapshots()]
 
 
+def _class_files() -> dict[Path, str]:
+    from class_airflow import compose
+    from class_airflow.paths import COMPOSE_FILE, DOCKERFILE
+    from class_airflow.stack import declare
+
+    stack = declare()
+    return {
+        COMPOSE_FILE: compose.render_compose(stack),
+        DOCKERFILE: compose.render_dockerfile(stack.pins),
+    }
+
+
+def _stale_class_files() -> list[str]:
+    return [
+        _relative(path)
+        for path, text in _class_files().items()
+        if not path.exists() or path.read_text() != text
+    ]
+
+
+def _write_class_files() -> list[str]:
+    from class_airflow.files import atomic_write_text
+
+    for path, text in _class_files().items():
+        atomic_write_text(path, text)
+    return [_relative(path) for path in _class_files()]
+
+
 GENERATED = (
     Generated("notebooks", True, _stale_notebooks, _write_notebooks),
     Generated("quiz schema", True, _stale_schema, _write_schema),
     Generated("assignment check cells", True, _stale_check_cells, _write_check_cells),
     Generated("assignment dbt links", True, _stale_dbt_links, _write_dbt_links),
+    Generated("class compose file", True, _stale_class_files, _write_class_files),
     Generated("students' stub DAG", False, _stale_student_dag, _write_student_dag),
     Generated("DAG snapshots", False, lambda: [], _write_snapshots),
 )
