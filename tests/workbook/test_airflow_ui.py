@@ -11,6 +11,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import IO
 
 import pytest
 
@@ -58,7 +59,9 @@ def _wait_for(probe, seconds: float):
     raise AssertionError(f"timed out; last error: {last}")
 
 
-def test_workbook_ui_serves_the_dags(tmp_path: Path, taxi_source) -> None:
+def start_ui(tmp_path: Path, source_url: str) -> tuple[subprocess.Popen, int, IO[bytes]]:
+    """`workbook ui` (what `make ui` runs) on a free port, in a session of its own, with a fresh
+    Airflow home under `tmp_path`; its output goes to `tmp_path / "ui.log"`."""
     port = _free_port()
     home = tmp_path / "airflow"
     env = {
@@ -66,7 +69,7 @@ def test_workbook_ui_serves_the_dags(tmp_path: Path, taxi_source) -> None:
         "AIRFLOW_HOME": str(home),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
-        "TAXI_SOURCE_URL": taxi_source.base_url,
+        "TAXI_SOURCE_URL": source_url,
     }
     log = (tmp_path / "ui.log").open("wb")
     proc = subprocess.Popen(
@@ -77,6 +80,12 @@ def test_workbook_ui_serves_the_dags(tmp_path: Path, taxi_source) -> None:
         start_new_session=True,
     )
     record_started(proc.pid)
+    return proc, port, log
+
+
+def test_workbook_ui_serves_the_dags(tmp_path: Path, taxi_source) -> None:
+    proc, port, log = start_ui(tmp_path, taxi_source.base_url)
+    home = tmp_path / "airflow"
     base = f"http://127.0.0.1:{port}"
     try:
         health = _wait_for(lambda: _get_json(f"{base}/api/v2/monitor/health"), 120)

@@ -9,41 +9,20 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from class_airflow.twin.processes import living_in_sessions
-from tests.conftest import REPO
-from tests.process_ledger import record_started
-from tests.test_airflow_ui import _free_port, _get_json, _wait_for
+from tests.workbook.test_airflow_ui import _get_json, _wait_for, start_ui
 
 pytestmark = pytest.mark.slow
 
 
 def test_sigterm_to_make_ui_stops_every_process_it_started(tmp_path: Path, taxi_source) -> None:
-    """(Ctrl-C is checked at the end of tests/test_airflow_ui.py, on the same code path.)"""
-    port = _free_port()
-    home = tmp_path / "airflow"
-    env = {
-        **os.environ,
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
-        "TAXI_SOURCE_URL": taxi_source.base_url,
-    }
-    log = (tmp_path / "ui.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "workbook", "ui", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    record_started(proc.pid)
+    """(Ctrl-C is checked at the end of test_airflow_ui.py, on the same code path.)"""
+    proc, port, log = start_ui(tmp_path, taxi_source.base_url)
     try:
         health = _wait_for(lambda: _get_json(f"http://127.0.0.1:{port}/api/v2/monitor/health"), 180)
         assert health["scheduler"]["status"] == "healthy", health
