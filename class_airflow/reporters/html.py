@@ -22,10 +22,27 @@ def chart(status: ClassStatus, target: Path) -> None:
     names = [row.student for row in status.students]
     rows = [row.total_rows for row in status.students]
     colours = [STATE_COLOURS.get(row.last_run_state, "#f9a825") for row in status.students]
-    figure, axes = plt.subplots(figsize=(max(6, 0.45 * len(names) + 2), 4.5), dpi=100)
+    figure, axes = plt.subplots(figsize=(max(8.5, 0.45 * len(names) + 2), 4.5), dpi=100)
     axes.bar(names, rows, color=colours)
+    top = max(rows, default=0) or 1
+    for index, row in enumerate(status.students):
+        if row.held_commit:  # a change of theirs waits behind the gate
+            axes.text(
+                index,
+                top * 0.02,
+                "held",
+                rotation=90,
+                ha="center",
+                va="bottom",
+                color="#c62828",
+                fontsize=8,
+            )
     axes.set_ylabel("rows in raw_trips")
-    axes.set_title("The class Airflow: rows per student (colour: last run)")
+    axes.set_title(
+        "The class Airflow: rows per student\n(green: last run succeeded, red: failed, "
+        "grey: no run; 'held': a change waits at the gate)",
+        fontsize=9,
+    )
     axes.tick_params(axis="x", labelrotation=60)
     figure.tight_layout()
     figure.savefig(target)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import tempfile
 import time
@@ -152,6 +153,7 @@ def stack():
         print("\nclass stack measurements:", json.dumps(MEASURED, indent=2))
         print("killed after the grace period:", killed)
         assert not left, f"still running after down: {left}"
+        shutil.rmtree(state, ignore_errors=True)
 
 
 def test_the_twin_runs_what_the_declaration_and_compose_yaml_say(stack: ClassStack) -> None:
