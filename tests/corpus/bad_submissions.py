@@ -13,16 +13,15 @@ from dataclasses import dataclass
 from autograder.checks.needs import DAG as LOADED_DAG
 from autograder.checks.needs import DAG_IMPORT, steps
 from autograder.checks.registry import dependents_of
-from autograder.scenarios import STEP_IDS
+from autograder.scenarios import FAILED_INGEST_STEPS, STEP_IDS
 from tests.corpus.patches import DAG, Overwrite, Patch, Remove, Substitute
 
 # The expected failures shared between submissions are registry queries, so a check added or
 # changed in the autograder moves the corpus's expectations with it.
-# Steps whose run must fail (the source is broken or the month unpublished): a pipeline broken at
-# run time still "passes" what they check, so they are not in RUNS_BROKEN.
-_FAILURE_STEPS = {"permanent_failure", "unpublished_month"}
-# Checks that read a run meant to succeed: every run-time failure of the pipeline trips them.
-RUNS_BROKEN = dependents_of(*steps(s for s in STEP_IDS if s not in _FAILURE_STEPS))
+# Checks that read a run meant to succeed: every run-time failure of the pipeline trips them. (The
+# steps whose ingest must fail, a broken source or an unpublished month, are not among them: a
+# pipeline broken at run time still "passes" what they check.)
+RUNS_BROKEN = dependents_of(*steps(s for s in STEP_IDS if s not in FAILED_INGEST_STEPS))
 # Checks that need a loaded DAG: all of them fail when the DAG does not load (a cycle).
 NEEDS_DAG = dependents_of(LOADED_DAG)
 # ... and when the file does not even import.
