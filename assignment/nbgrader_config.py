@@ -27,7 +27,10 @@ try:
     from course.errors import CourseError
     from course.stubs import write_student_dag
 except ImportError:
-    print("nbgrader_config.py: activate the course's venv (.venv) so the DAG stub is regenerated")
+    print(
+        "nbgrader_config.py: activate the course's venv (.venv) to regenerate the DAG stub",
+        file=sys.stderr,
+    )
 else:
     if SOURCE.is_dir():
         try:
