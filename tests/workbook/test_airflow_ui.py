@@ -88,7 +88,8 @@ def test_workbook_ui_serves_the_dags(tmp_path: Path, taxi_source) -> None:
     home = tmp_path / "airflow"
     base = f"http://127.0.0.1:{port}"
     try:
-        health = _wait_for(lambda: _get_json(f"{base}/api/v2/monitor/health"), 120)
+        # Generous: on a loaded 2-core machine standalone has taken over 200 s to come up.
+        health = _wait_for(lambda: _get_json(f"{base}/api/v2/monitor/health"), 300)
         for component in ("metadatabase", "scheduler", "dag_processor"):
             assert health[component]["status"] == "healthy", health
         passwords = home / "simple_auth_manager_passwords.json.generated"
