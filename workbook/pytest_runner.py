@@ -3,16 +3,14 @@ file runs in about a second instead of paying Airflow's start-up again."""
 
 from __future__ import annotations
 
-import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from airflow_env.logs import without_airflow_lines
 from workbook.console import hush_console, quiet, repair_stale_handlers
+from workbook.env_vars import temporary_env
 
 PYTEST_OPTIONS = (
     "-q",
@@ -65,7 +63,7 @@ def run_pytest(target: Path, *args: str, env: dict[str, str] | None = None) -> P
     _forget_modules_beside(target)
     collector = _Collector()
     try:
-        with _environment(env or {}), quiet() as captured:
+        with temporary_env(env or {}), quiet() as captured:
             code = pytest.main(
                 [str(target), *PYTEST_OPTIONS, "--rootdir", str(target.parent), *args],
                 plugins=[collector],
@@ -90,17 +88,3 @@ def _forget_modules_beside(target: Path) -> None:
     for name, module in list(sys.modules.items()):
         if getattr(module, "__file__", None) and Path(module.__file__).parent == target.parent:
             del sys.modules[name]
-
-
-@contextmanager
-def _environment(env: dict[str, str]) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in env}
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
+from workbook.env_vars import temporary_env
 from workbook.selfchecks.registry import (
     answer_dict,
     exercise,
@@ -54,7 +52,7 @@ def fix_model(wb: Workbook, wrong: object, right: object) -> None:
     )
     model.write_text(broken.replace(str(wrong), str(right)))
     # A schema of its own: only May, whatever else this notebook loaded meanwhile.
-    with _environment(TAXI_DBT_PROJECT_DIR=str(project), AIRFLOW_STUDENT="fix_check"):
+    with temporary_env({"TAXI_DBT_PROJECT_DIR": str(project), "AIRFLOW_STUDENT": "fix_check"}):
         report = wb.run("ch07_taxi_pipeline", "2024-05-01")
     need(
         report.tasks["dbt_run"].state == "success",
@@ -62,20 +60,6 @@ def fix_model(wb: Workbook, wrong: object, right: object) -> None:
         "raw_trips really have? The error message suggests one.",
     )
     need(report.succeeded, f"dbt_run works now, but the run still failed: {report.failed_tasks}")
-
-
-@contextmanager
-def _environment(**values: str) -> Iterator[None]:
-    saved = {key: os.environ.get(key) for key in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
 
 
 @exercise("ch07_read_the_log", success="found from the report and the log, not by guessing")
