@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 from course.cli import app
 from course.layout import ASSIGNMENT, COURSE_ID, Course
 from course.nbapi import Nbgrader
+from tests.conftest import REPO
 from tests.course import classroom
 from tests.course.classroom import Student
 
@@ -33,7 +34,11 @@ class Class:
 
 
 def _runbook(text: str):
+    """A student's work: the reference DAG (so the notebook's checks score points a penalty can
+    take a share of) and a runbook that tells the versions apart."""
+
     def work(folder: Path) -> None:
+        shutil.copy2(REPO / "dags" / "taxi_pipeline.py", folder / "dags" / "taxi_pipeline.py")
         (folder / "RUNBOOK.md").write_text(text)
 
     return work

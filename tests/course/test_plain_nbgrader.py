@@ -106,7 +106,7 @@ def test_plain_nbgrader_releases_no_solution_line(release: Path) -> None:
 def test_the_released_stub_parses_and_names_what_to_fill_in(release: Path) -> None:
     stub = (release / "dags" / "taxi_pipeline.py").read_text()
     compile(stub, "dags/taxi_pipeline.py", "exec")  # a SyntaxError fails the test
-    assert 'dag_id="taxi_pipeline"' in stub
+    assert 'dag_id=dag_id_for("taxi_pipeline")' in stub  # the id a student keeps
     assert stub.count("# fill in:") == 11
     assert 'raise NotImplementedError("fill in: ingest_taxi_month")' in stub
     assert not stubs.MARKER.search(stub)
