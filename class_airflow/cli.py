@@ -178,9 +178,16 @@ def remove_student(
 @app.command("credentials")
 def credentials_command(
     student: Annotated[str, typer.Argument(help="A student id, or 'teacher'.")],
+    as_json: Annotated[
+        bool,
+        typer.Option(
+            "--json", help="Print the student's login file (chapter 08 reads it) instead."
+        ),
+    ] = False,
 ) -> None:
     """Print a student's Airflow login and database role (to hand out; never commit them)."""
     from class_airflow import credentials
+    from class_airflow.student import ClassLogin
 
     paths = _paths()
     if student == credentials.TEACHER_LOGIN:
@@ -193,6 +200,12 @@ def credentials_command(
     login = credentials.student_login(paths, student)
     if login is None:
         raise _fail(ClassError(f"{student!r} has no credentials yet: add them and run `class up`"))
+    if as_json:
+        found = ClassLogin.from_twin(paths, student)
+        if found is None:
+            raise _fail(ClassError("the class Airflow is not running: `make class-up` first"))
+        print(found.to_json(), end="")
+        return
     out.print(f"Airflow UI: user {login.student}, password {login.ui_password}")
     out.print(f"PostgreSQL (database taxi): role {login.db_role}, password {login.db_password}")
 

@@ -1,8 +1,13 @@
-"""Chapter 8: the shared deployment, rehearsed locally.
+"""Chapter 8: deploying to the class Airflow, rehearsed with the class's own code.
 
-A stand-in of the class's shared scheduler is a folder per student under `<work>/shared/dags/`;
-parsing it with a DagBag shows what the shared scheduler would say about a student's file
-(import errors, a clash of dag_ids with a classmate) before the pull request is opened.
+- `parse_like_the_dag_processor` shows what Airflow alone does with two files that declare one
+  DAG id: each file is parsed on its own and written to the metadata DB the way the
+  dag-processor writes it, so the file parsed last silently owns the id.
+- `rehearse_deploy` / `shared_dry_run` run the class Airflow's deploy path on a small local
+  class (a bare repository, a roster, the gate in its sandbox): the same verdicts, notes and
+  held-back changes students get on the real one, without its scheduler.
+- `class_login` finds the real class Airflow (a login file from the teacher, or the teacher's
+  twin on this machine); the steps to deploy and run there are in `class_airflow.student`.
 """
 
 from __future__ import annotations
@@ -10,17 +15,26 @@ from __future__ import annotations
 import html
 import os
 import shutil
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from workbook.console import quiet
 from workbook.dag_files import parse_dag_file, write_atomic
+from workbook.display import Table
 from workbook.paths import short
 
 if TYPE_CHECKING:
+    from class_airflow.deploy import SyncReport
+    from class_airflow.student import ClassLogin
     from workbook.session import Workbook
+
+LOGIN_FILE = (
+    Path(__file__).resolve().parents[1] / "class_login.json"
+)  # git-ignored; `class credentials <id> --json`
 
 
 @dataclass(frozen=True)
@@ -46,7 +60,7 @@ class DryRun:
             f"<td>{html.escape(c.detail)}</td></tr>"
             for c in self.checks
         )
-        verdict = "ready to open a pull request" if self.ok else "fix the ❌ lines first"
+        verdict = "ready to push to the class repository" if self.ok else "fix the ❌ lines first"
         return (
             f"<b>Dry run for student '{html.escape(self.student)}' in "
             f"{html.escape(short(self.folder))}</b>: {verdict}<table>{rows}</table>"
@@ -58,70 +72,125 @@ class DryRun:
         printer.text("\n".join(lines))
 
 
+def parse_like_the_dag_processor(
+    wb: Workbook, files: dict[str, str], order: Sequence[str]
+) -> Table:
+    """Parse each of `files` (folder name -> DAG file text) on its own, in `order`, and write
+    each result to the metadata DB the way Airflow's dag-processor does. One row per parse:
+    which file then owns each DAG id, and whether Airflow reported any error."""
+    from airflow.dag_processing.bundles.manager import DagBundlesManager
+    from airflow.dag_processing.dagbag import BundleDagBag, sync_bag_to_db
+    from airflow.models import DagModel
+    from airflow.models.errors import ParseImportError
+    from airflow.utils.session import create_session
+
+    from airflow_env.settings import ensure_db
+
+    ensure_db()  # a no-op once the workbook has set up its metadata DB
+    bundle = wb.work / "dag_processor" / "dags"
+    shutil.rmtree(bundle.parent, ignore_errors=True)
+    for folder, text in files.items():
+        write_atomic(bundle / folder / "dag.py", text)
+    with create_session() as session:
+        DagBundlesManager().sync_bundles_to_db(session=session)
+    rows = []
+    for step, folder in enumerate(order, start=1):
+        with quiet():
+            bag = BundleDagBag(
+                str(bundle / folder / "dag.py"), bundle_path=bundle, bundle_name="dags-folder"
+            )
+            sync_bag_to_db(bag, "dags-folder", None)
+        with create_session() as session:
+            errors = session.query(ParseImportError).filter(
+                ParseImportError.filename.like(f"{folder}/%")
+            )
+            for dag_id in sorted(bag.dags):
+                owner = session.get(DagModel, dag_id)
+                rows.append(
+                    {
+                        "parse": step,
+                        "file parsed": f"{folder}/dag.py",
+                        "dag_id": dag_id,
+                        "import errors": errors.count(),
+                        "the UI now shows": owner.relative_fileloc if owner else "nothing",
+                    }
+                )
+    return Table(rows)
+
+
+def rehearse_deploy(
+    wb: Workbook, dag_file: Path, student: str, classmates: dict[str, str] | None = None
+) -> SyncReport:
+    """Push `dag_file` as `student` (and each classmate's file, name -> text, as that
+    classmate) to a local class repository and run one round of the class's dag-sync: the
+    same gate, verdicts and notes as on the class Airflow. Nothing is scheduled."""
+    from class_airflow import deploy, shared_repo
+    from class_airflow import roster as roster_module
+    from class_airflow.paths import ClassPaths
+
+    state = wb.work / "class"
+    shutil.rmtree(state, ignore_errors=True)
+    paths = ClassPaths(state / "state")
+    names = [*(classmates or {}), student]
+    roster_path = state / "roster.csv"
+    write_atomic(
+        roster_path,
+        roster_module.HEADER + "".join(f"{n},,{n}@example.org\n" for n in names),
+    )
+    roster = roster_module.load(roster_path)
+    shared_repo.ensure(paths.shared_repo, roster)
+    texts = {**(classmates or {}), student: dag_file.read_text()}
+    clone = state / "clone"
+    _git(state, "clone", "--quiet", str(paths.shared_repo), str(clone))
+    for name in names:  # one commit per student, the student's own last
+        write_atomic(clone / "dags" / name / "taxi_pipeline.py", texts[name])
+        _git(clone, "add", "-A")
+        _git(
+            clone, "-c", f"user.name={name}", "-c", f"user.email={name}@example.org",
+            "commit", "--quiet", "-m", f"{name}: taxi_pipeline",
+        )  # fmt: skip
+    _git(clone, "push", "--quiet", "origin", f"HEAD:{shared_repo.BRANCH}")
+    with _without_student():
+        return deploy.sync_once(paths, roster_path)
+
+
+def _git(where: Path, *args: str) -> None:
+    subprocess.run(["git", "-C", str(where), *args], check=True, capture_output=True)
+
+
 def shared_dry_run(
     wb: Workbook, dag_file: Path, student: str, classmates: dict[str, str] | None = None
 ) -> DryRun:
-    """Copy a DAG into a stand-in of the shared deployment and parse it as its scheduler would.
-
-    The stand-in is `<work>/shared/dags/<student>/`, next to classmates' folders (name -> the
-    text of their taxi_pipeline.py). Nothing runs here: this is the check to do before opening
-    the pull request.
-    """
-    shared = wb.work / "shared" / "dags"
-    shutil.rmtree(shared, ignore_errors=True)
-    mine = shared / student
-    write_atomic(mine / dag_file.name, dag_file.read_text())
-    for name, text in (classmates or {}).items():
-        write_atomic(shared / name / "taxi_pipeline.py", text)
-    with _student(student):
-        bag = parse_dag_file(shared)
-    my_errors = {f: e for f, e in bag.import_errors.items() if Path(f).parent.name == student}
-    my_dags = [d for d in bag.dags.values() if Path(d.fileloc).parent.name == student]
-    checks = _loading_checks(my_errors, my_dags)
-    for dag in my_dags:
-        checks += _etiquette_checks(dag, student)
-    clashes = [f for f, e in bag.import_errors.items() if "DuplicatedIdException" in e]
-    checks.append(
+    """The class gate's verdict on `dag_file` pushed as `student`, next to classmates'
+    files, plus the etiquette a shared scheduler asks for (tag, catchup, one run, retries)."""
+    report = rehearse_deploy(wb, dag_file, student, classmates)
+    mine = next(v for v in report.verdicts if v.student == student)
+    checks = [
         DeployCheck(
-            "dag_id unique on the shared scheduler",
-            not clashes,
-            "no clash with classmates"
-            if not clashes
-            else f"same dag_id as another file: {', '.join(short(Path(c)) for c in clashes)}",
+            "passes the class gate",
+            mine.passed,
+            f"deployed as {', '.join(mine.dag_ids)}" if mine.passed else "held back",
         )
-    )
-    return DryRun(student, mine, checks)
+    ]
+    checks += [DeployCheck(f"gate: {p.check}", False, p.line()) for p in mine.problems]
+    folder = wb.work / "class" / "clone" / "dags" / student
+    with _without_student():
+        bag = parse_dag_file(folder)
+    for dag in bag.dags.values():
+        checks += _etiquette_checks(dag, student)
+    return DryRun(student, folder, checks)
 
 
 @contextmanager
-def _student(student: str) -> Iterator[None]:
-    """AIRFLOW_STUDENT set to `student` while the files are parsed, as on the shared scheduler."""
-    saved = os.environ.get("AIRFLOW_STUDENT")
-    os.environ["AIRFLOW_STUDENT"] = student
+def _without_student() -> Iterator[None]:
+    """AIRFLOW_STUDENT unset while files are parsed: on the class Airflow the folder names
+    the student, as it does here."""
+    saved = os.environ.pop("AIRFLOW_STUDENT", None)
     try:
         yield
     finally:
-        if saved is None:
-            os.environ.pop("AIRFLOW_STUDENT", None)
-        else:
+        if saved is not None:
             os.environ["AIRFLOW_STUDENT"] = saved
-
-
-def _loading_checks(my_errors: dict[str, str], my_dags: list[Any]) -> list[DeployCheck]:
-    return [
-        DeployCheck(
-            "the file imports",
-            not my_errors,
-            "no import errors"
-            if not my_errors
-            else next(iter(my_errors.values())).strip().splitlines()[-1],
-        ),
-        DeployCheck(
-            "it defines a DAG",
-            bool(my_dags),
-            ", ".join(d.dag_id for d in my_dags) or "no DAG found in your folder",
-        ),
-    ]
 
 
 def _etiquette_checks(dag: Any, student: str) -> list[DeployCheck]:
@@ -143,3 +212,17 @@ def _etiquette_checks(dag: Any, student: str) -> list[DeployCheck]:
             f"retries={sorted({t.retries for t in dag.tasks})}",
         ),
     ]
+
+
+def class_login(student: str) -> ClassLogin | None:
+    """The real class Airflow for `student`: the login file the teacher handed out
+    (`$CLASS_LOGIN`, else `class_login.json` in the checkout), else the teacher's twin
+    running on this machine. None when there is no class Airflow to reach."""
+    from class_airflow.paths import ClassPaths
+    from class_airflow.student import ClassLogin
+
+    explicit = os.environ.get("CLASS_LOGIN")
+    path = Path(explicit).expanduser() if explicit else LOGIN_FILE
+    if path.exists():
+        return ClassLogin.load(path)
+    return ClassLogin.from_twin(ClassPaths.default(), student)

@@ -399,3 +399,34 @@ def test_adding_and_removing_a_student_touches_nobody_else(stack: ClassStack) ->
         AirflowApi.login(stack.base, "newbie", password)
     assert stack.rows("ada") == ada_rows
     assert stack.student("ada").dags()
+
+
+def test_chapter_08s_student_steps_deploy_run_and_count_on_the_class_airflow(
+    stack: ClassStack, tmp_path
+) -> None:
+    """What chapter 08's "Deploy to the class Airflow for real" cell does, as student tim:
+    the login file from `class credentials --json`, a push, the gate's note, the run, the rows."""
+    from typer.testing import CliRunner
+
+    from class_airflow import student as class_student
+    from class_airflow.cli import app
+    from class_airflow.student import ClassLogin
+
+    done = CliRunner().invoke(
+        app, ["credentials", "tim", "--json"], env={"CLASS_STATE_DIR": str(stack.paths.state)}
+    )
+    assert done.exit_code == 0, done.output
+    login_file = tmp_path / "class_login.json"
+    login_file.write_text(done.output)
+    login = ClassLogin.load(login_file)
+    assert login == ClassLogin.from_twin(stack.paths, "tim")
+    dag_file = tmp_path / "taxi_pipeline.py"
+    dag_file.write_text(REFERENCE + "\n# tim's second version\n")
+    clone_dir = tmp_path / "clone"
+    commit = class_student.push_dag(login, dag_file, clone_dir)
+    verdict = class_student.gate_verdict(clone_dir, commit)
+    assert verdict.startswith("class gate: DEPLOYED dags/tim/"), verdict
+    assert class_student.wait_visible(login)["dag_id"] == "tim_taxi_pipeline"
+    assert class_student.run_month(login, "2024-03") == "success"
+    rows = class_student.my_rows(login)
+    assert rows["2024-03"] > 0 and rows == stack.rows("tim")

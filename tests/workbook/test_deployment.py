@@ -1,38 +1,76 @@
-"""The chapter 8 dry run: a DAG parsed in a stand-in of the shared scheduler's folder."""
+"""Chapter 8: what Airflow does with one DAG id in two files, and the class gate's rehearsal."""
 
 from __future__ import annotations
 
 from pathlib import Path
 from types import SimpleNamespace
 
-from workbook.deployment import shared_dry_run
+import pytest
+
+from workbook.deployment import parse_like_the_dag_processor, rehearse_deploy, shared_dry_run
 from workbook.paths import REPO_ROOT
 
 REFERENCE = REPO_ROOT / "dags" / "taxi_pipeline.py"
+SALES = """
+from airflow.sdk import dag, task
 
 
-def test_the_reference_dag_is_ready_for_the_shared_scheduler(tmp_path: Path) -> None:
-    dry = shared_dry_run(SimpleNamespace(work=tmp_path), REFERENCE, "ada_lovelace")
+@dag(dag_id="sales_report", schedule=None, description="by {who}")
+def sales_report():
+    @task
+    def total():
+        return 1
+
+    total()
+
+
+sales_report()
+"""
+
+
+@pytest.fixture
+def wb(tmp_path: Path) -> SimpleNamespace:
+    # A workbook needs only its work folder here; Airflow's metadata DB is the test session's.
+    return SimpleNamespace(work=tmp_path / "work")
+
+
+def test_two_files_with_one_dag_id_the_last_parsed_wins_without_any_error(wb) -> None:
+    files = {who: SALES.format(who=who) for who in ("ada", "bo")}
+    table = parse_like_the_dag_processor(wb, files, order=["ada", "bo", "ada", "bo"])
+    owners = [row["the UI now shows"] for row in table]
+    assert owners == ["ada/dag.py", "bo/dag.py", "ada/dag.py", "bo/dag.py"]
+    assert {row["import errors"] for row in table} == {0}
+    assert {row["dag_id"] for row in table} == {"sales_report"}
+
+
+def test_the_reference_dag_passes_the_class_gate_under_its_folder_name(wb) -> None:
+    dry = shared_dry_run(wb, REFERENCE, "ada_lovelace")
     assert dry.ok, [c for c in dry.checks if not c.passed]
-    assert dry.folder == tmp_path / "shared" / "dags" / "ada_lovelace"
-    names = [c.name for c in dry.checks]
-    assert "tagged with your name" in names and "dag_id unique on the shared scheduler" in names
-    assert "ready to open a pull request" in dry._repr_html_()
+    gate = next(c for c in dry.checks if c.name == "passes the class gate")
+    assert gate.detail == "deployed as ada_lovelace_taxi_pipeline"
+    assert dry.folder == wb.work / "class" / "clone" / "dags" / "ada_lovelace"
+    assert "tagged with your name" in [c.name for c in dry.checks]
+    assert "ready to push" in dry._repr_html_()
 
 
-def test_a_classmate_with_the_same_dag_id_is_a_clash(tmp_path: Path) -> None:
-    classmate = REFERENCE.read_text()
-    dry = shared_dry_run(SimpleNamespace(work=tmp_path), REFERENCE, "ada", {"grace": classmate})
-    failed = {c.name: c.detail for c in dry.checks if not c.passed}
-    # The scheduler keeps one of the two files, whichever it parses first.
-    assert "same dag_id as another file" in failed.pop("dag_id unique on the shared scheduler")
-    assert set(failed) <= {"the file imports", "it defines a DAG"}, failed
-    assert "fix the ❌ lines first" in dry._repr_html_()
+def test_a_classmate_taking_your_id_is_held_back_and_you_are_deployed(wb) -> None:
+    taken = REFERENCE.read_text().replace('dag_id_for("taxi_pipeline")', '"ada_taxi_pipeline"')
+    assert taken != REFERENCE.read_text()
+    report = rehearse_deploy(wb, REFERENCE, "ada", {"bo": taken})
+    verdicts = {v.student: v for v in report.verdicts}
+    assert verdicts["ada"].passed and verdicts["ada"].dag_ids == ["ada_taxi_pipeline"]
+    assert not verdicts["bo"].passed
+    assert "belongs to ada" in verdicts["bo"].problems[0].message
+    # The classmate's dry run shows the same reason, as a failed line.
+    dry = shared_dry_run(wb, REFERENCE, "bo", {"ada": REFERENCE.read_text()})
+    assert dry.ok  # bo's own unchanged reference is bo_taxi_pipeline: no clash
 
 
-def test_a_broken_file_fails_the_first_checks(tmp_path: Path) -> None:
+def test_a_broken_file_is_held_back_with_the_import_error(wb, tmp_path: Path) -> None:
     broken = tmp_path / "taxi_pipeline.py"
     broken.write_text("from airflow.sdk import dag, taks\n")
-    dry = shared_dry_run(SimpleNamespace(work=tmp_path / "work"), broken, "ada")
-    failed = [c.name for c in dry.checks if not c.passed]
-    assert failed == ["the file imports", "it defines a DAG"]
+    dry = shared_dry_run(wb, broken, "ada")
+    failed = {c.name: c.detail for c in dry.checks if not c.passed}
+    assert failed.pop("passes the class gate") == "held back"
+    assert list(failed) == ["gate: imports"] and "taks" in failed["gate: imports"]
+    assert "fix the ❌ lines first" in dry._repr_html_()
