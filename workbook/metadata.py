@@ -113,3 +113,20 @@ def asset_events() -> Table:
             ],
             title="asset events",
         )
+
+
+def take_backfills(dag_id: str) -> list[int]:
+    """The `max_active_runs` each backfill of `dag_id` stored, oldest first. The backfills and
+    the runs they queued are deleted, so no scheduler (`make ui`) ever runs them."""
+    from airflow.models import DagRun
+    from airflow.models.backfill import Backfill, BackfillDagRun
+    from airflow.utils.session import create_session
+
+    with create_session() as session:
+        backfills = session.query(Backfill).filter(Backfill.dag_id == dag_id).order_by(Backfill.id)
+        limits = [backfill.max_active_runs for backfill in backfills]
+        ids = [backfill.id for backfill in backfills]
+        session.query(BackfillDagRun).filter(BackfillDagRun.backfill_id.in_(ids)).delete()
+        session.query(DagRun).filter(DagRun.backfill_id.in_(ids)).delete()
+        session.query(Backfill).filter(Backfill.id.in_(ids)).delete()
+    return limits

@@ -283,6 +283,11 @@ class Workbook:
         """Every run of the DAG the metadata database remembers, newest first."""
         return metadata.run_history(dag_id)
 
+    def take_backfills(self, dag_id: str) -> list[int]:
+        """What `max_active_runs` each backfill of the DAG stored; then deletes them and their
+        queued runs (a scheduler would otherwise run them)."""
+        return metadata.take_backfills(dag_id)
+
     def asset_events(self) -> Table:
         """The asset events Airflow has recorded: which run updated which asset, and when."""
         return metadata.asset_events()

@@ -10,7 +10,9 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import Asset, dag, task
 
-RAW_TRIPS = Asset("file://warehouse/taxi.duckdb/raw_trips")
+# Assets are matched by name. A URI is optional, and it must be a real one: in
+# "file://warehouse/taxi.duckdb" the word warehouse would be the host, not a folder.
+RAW_TRIPS = Asset(name="taxi_raw_trips")
 
 
 # [START dag]

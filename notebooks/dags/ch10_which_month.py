@@ -15,6 +15,7 @@ from airflow.sdk import dag, get_current_context, task
     dag_id="ch10_which_month",
     schedule="@monthly",
     start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+    max_active_runs=1,
     catchup=False,
     tags=["week11", "ch10", "bad-example"],
 )
