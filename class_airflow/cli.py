@@ -68,6 +68,8 @@ def up(
         report = runner.up(paths, roster, settings)
     except ClassError as error:
         raise _fail(error) from None
+    if report.restarted:
+        out.print(f"Restarted what had stopped: {', '.join(report.restarted)}.")
     out.print(
         f"The class Airflow is up after {report.seconds:.0f} s: http://127.0.0.1:{api_port} "
         f"({len(report.services)} services). Teacher login: `class credentials teacher`. "

@@ -16,7 +16,7 @@ import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from class_airflow import credentials, shared_repo
@@ -41,6 +41,7 @@ class UpReport:
     seconds: float
     services: dict[str, int]  # name -> pid (= session id)
     versions: dict[str, str]
+    restarted: list[str] = field(default_factory=list)  # services that had died
 
 
 def find_programs() -> dict[str, str]:
@@ -209,12 +210,20 @@ def up(
 ) -> UpReport:
     """Start the declared stack (or the services in `only`), each healthy before its dependents."""
     began = time.monotonic()
-    stack = declare(settings)
     record = load_record(paths)
-    if any(processes.living_in_sessions({s["pid"]}) for s in record["services"]) and not only:
-        raise ClassError(
-            f"the class stack is already running (state in {paths.state}); `class down` stops it"
-        )
+    stopped = stopped_services(paths)
+    revived: list[str] = []
+    if record["services"] and not only:
+        if not stopped:
+            raise ClassError(
+                f"the class stack is already running (state in {paths.state}); `class down` "
+                "stops it"
+            )
+        if len(stopped) < len(record["services"]):
+            # Some services died (a crash, an OOM kill): start just those, as they were.
+            settings, only = StackSettings(**record["settings"]), stopped
+            revived = stopped
+    stack = declare(settings)
     programs = find_programs()
     roster = roster_module.load(roster_path)
     for folder in (
@@ -276,6 +285,7 @@ def up(
         time.monotonic() - began,
         {s["name"]: s["pid"] for s in record["services"]},
         record["versions"],
+        revived,
     )
 
 
@@ -305,6 +315,16 @@ def down(paths: ClassPaths, only: list[str] | None = None) -> dict[str, list[str
     if paths.stack_record.exists():
         _save_record(paths, record)
     return killed
+
+
+def stopped_services(paths: ClassPaths) -> list[str]:
+    """Services `up` recorded that have no process left (crashed, killed, or the machine
+    rebooted); `up` starts them again."""
+    return [
+        entry["name"]
+        for entry in load_record(paths)["services"]
+        if not processes.living_in_sessions({entry["pid"]})
+    ]
 
 
 def restart(paths: ClassPaths, names: list[str]) -> None:

@@ -430,3 +430,27 @@ def test_chapter_08s_student_steps_deploy_run_and_count_on_the_class_airflow(
     assert class_student.run_month(login, "2024-03") == "success"
     rows = class_student.my_rows(login)
     assert rows["2024-03"] > 0 and rows == stack.rows("tim")
+
+
+def test_a_worker_that_died_is_started_again_by_class_up_and_nothing_else_is(
+    stack: ClassStack,
+) -> None:
+    import signal
+
+    record = runner.load_record(stack.paths)
+    pids = {entry["name"]: entry["pid"] for entry in record["services"]}
+    victim = stack.settings.worker_names()[-1]
+    for process in processes.living_in_sessions({pids[victim]}):
+        os.kill(process.pid, signal.SIGKILL)  # the OOM killer, or a crash
+    _wait_for(lambda: runner.stopped_services(stack.paths) == [victim], 60, f"{victim} to be gone")
+    report = runner.up(stack.paths, stack.roster_path, stack.settings)
+    assert report.restarted == [victim]
+    after = {entry["name"]: entry["pid"] for entry in runner.load_record(stack.paths)["services"]}
+    record_started(after[victim])
+    assert after[victim] != pids[victim]
+    assert {n: p for n, p in after.items() if n != victim} == {
+        n: p for n, p in pids.items() if n != victim
+    }
+    assert runner.stopped_services(stack.paths) == []
+    with pytest.raises(ClassError, match="already running"):
+        runner.up(stack.paths, stack.roster_path, stack.settings)
