@@ -31,15 +31,21 @@ def total_line(regrade: Regrade) -> str:
     return line
 
 
-def render_markdown(regrades: Sequence[Regrade], stamp: str, isolation: str) -> str:
+def render_markdown(
+    regrades: Sequence[Regrade], stamp: str, isolation: str, out_dir: Path | None = None
+) -> str:
+    """The report; paths are relative to `out_dir` (the grading output folder) when given."""
     lines = [
         f"# Regrade {stamp}",
         "",
-        f"Sandbox: {isolation}. Each replaced result is kept beside the new one; the new one is "
+        f"Sandbox: {isolation}. Each replaced result is kept as it was (below); the new one is "
         "in `results/<student>.json`.",
     ]
     for regrade in regrades:
-        lines += ["", f"## {total_line(regrade)}", "", f"Replaced result: `{regrade.kept_at}`"]
+        kept = regrade.kept_at
+        if out_dir is not None and kept.is_relative_to(out_dir):
+            kept = kept.relative_to(out_dir)
+        lines += ["", f"## {total_line(regrade)}", "", f"Replaced result: `{kept}`"]
         if regrade.old.error or regrade.new.error:
             lines += ["", f"Not graded before: {regrade.old.error or '-'}"]
             lines += [f"Not graded now: {regrade.new.error or '-'}"]
@@ -59,5 +65,5 @@ def write_regrade_report(
     out_dir: Path, regrades: Sequence[Regrade], stamp: str, isolation: str
 ) -> Path:
     path = regrade_report_path(out_dir, stamp)
-    atomic_write_text(path, render_markdown(regrades, stamp, isolation))
+    atomic_write_text(path, render_markdown(regrades, stamp, isolation, out_dir))
     return path
