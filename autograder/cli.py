@@ -1,7 +1,8 @@
 """`autograder`: the command line. It parses arguments and calls the library, nothing else.
 
 Exit codes: 0 done; 1 a public check failed (`check`) or a submission could not be graded
-(`grade`); 2 a usage or configuration problem; 130 interrupted (run `grade` again to resume).
+(`grade`); 2 a usage or configuration problem, or a host without the sandbox's namespaces
+(unless `--isolation none`); 130 interrupted (run `grade` again to resume).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from autograder.errors import AutograderError
 from autograder.options import GradingOptions, Isolation
+from autograder.sandbox.isolation import describe
 
 app = typer.Typer(
     help="Week 11 autograder: runs taxi_pipeline submissions in sandboxes and grades them.",
@@ -34,7 +36,9 @@ ImportTimeout = Annotated[
 RunTimeout = Annotated[float, typer.Option(help="Seconds one DAG run may take.", min=5)]
 IsolationOption = Annotated[
     str,
-    typer.Option(help="auto | namespaces (required) | none (development only, no sandbox)."),
+    typer.Option(
+        help="auto | namespaces: a sandbox or a refusal. none: NO sandbox (development only)."
+    ),
 ]
 
 
@@ -121,7 +125,13 @@ def grade(
     out_dir: Annotated[Path, typer.Option("--out", help="Where the gradebook goes.")],
     jobs: Annotated[int, typer.Option(help="Submissions graded at the same time.", min=1)] = 2,
     regrade: Annotated[
-        bool, typer.Option(help="Grade again even if a result for the same content exists.")
+        bool,
+        typer.Option(
+            "--regrade",
+            help="Run the sandbox again even where a result for the same content exists; the "
+            "old results are kept in OUT/history/ and the changes shown and written to "
+            "OUT/regrades/.",
+        ),
     ] = False,
     student: Annotated[
         list[str] | None, typer.Option(help="Grade only this student (repeatable).")
@@ -135,15 +145,18 @@ def grade(
     Writes OUT/grades.csv, OUT/results/<student>.json (Gradescope format),
     OUT/feedback/<student>.md and .html, OUT/summary.json, OUT/class_report.html and
     OUT/pass_rates.png. Interrupted? Run the same command again: finished students are kept.
+    A disputed grade: --regrade --student ID runs that student's sandbox again.
 
     Example: autograder grade submissions/ --out gradebook/ --jobs 2
     """
     from autograder.grading import grade_class, selected_submissions
+    from autograder.sandbox.isolation import detect_isolation
 
     try:
         options = _options(isolation, import_timeout=import_timeout, run_timeout=run_timeout)
-        # Usage mistakes are reported before the progress bar appears.
+        # Usage mistakes and a host without a sandbox are reported before the progress bar.
         total = len(selected_submissions(submissions, out_dir, student))
+        detect_isolation(options.isolation)
     except AutograderError as error:
         raise _fail(error) from None
     progress = Progress(
@@ -162,6 +175,7 @@ def grade(
             return
         done.append(name)
         what = "kept" if reused else f"{result.score:g}/{result.max_score:g}"
+        what += " (regraded)" if regrade and not reused else ""
         progress.console.print(f"  {escape(name)}: {what}")
         progress.update(task, completed=len(done))
 
@@ -190,11 +204,28 @@ def grade(
         f"Graded {len(result.results)} students in {result.seconds:.0f} s "
         f"({len(result.reused)} kept from an earlier run). Gradebook: {out_dir / 'grades.csv'}"
     )
+    err.print(f"Sandbox: {describe(result.isolation)}", highlight=False)
+    _print_regrades(result)
     for note in result.notes:
         err.print(f"[yellow]note:[/] {escape(note)}")
     if result.ungraded:
         err.print(f"[red]Could not grade:[/] {', '.join(result.ungraded)} (see {out_dir}/logs/)")
         raise typer.Exit(1)
+
+
+def _print_regrades(result) -> None:
+    from autograder.reporters.regrade import change_line, total_line
+
+    for regrade in result.regrades:
+        err.print(f"[bold]{escape(total_line(regrade))}[/]", highlight=False)
+        for change in regrade.changes:
+            err.print(f"  {escape(change_line(change))}", highlight=False)
+    if result.regrade_report:
+        err.print(
+            f"Regrade report: {result.regrade_report} (the replaced results are in "
+            f"{result.regrade_report.parent.parent / 'history'}/)",
+            highlight=False,
+        )
 
 
 @app.command("list-checks")

@@ -5,9 +5,14 @@
 
 `grade_class` grades students in parallel threads (each one waits on its own sandbox
 processes), writes each student's result JSON and feedback atomically the moment it is done,
-and skips students whose result already exists for the same submission content and grader
-version, so an interrupted session resumes where it stopped. The gradebook, summary and class
-report are rebuilt from all result files at the end.
+and skips students whose result already exists for the same submission content, grader
+version and sandbox, so an interrupted session resumes where it stopped. The gradebook, summary
+and class report are rebuilt from all result files at the end.
+
+`regrade=True` grades the chosen students again whatever they have; each replaced result is kept
+in `history/` and the differences are written to `regrades/<stamp>.md` (`autograder.history`).
+Where the host cannot make the sandbox's namespaces, grading is refused before anything runs
+unless `isolation="none"` was asked for (`sandbox.isolation.detect_isolation`).
 """
 
 from __future__ import annotations
@@ -24,11 +29,14 @@ from autograder import answer_key
 from autograder.checks import Context, checks_to_run, not_graded, run_checks, steps_read_by
 from autograder.errors import AutograderError
 from autograder.files import atomic_write_text, ensure_private_dir
+from autograder.history import keep_previous, session_stamp
 from autograder.options import GradingOptions
 from autograder.reporters import write_class_outputs, write_student_outputs
 from autograder.reporters.gradescope import read_result
-from autograder.results import ClassResult, SubmissionResult
+from autograder.reporters.regrade import regrade_report_path, write_regrade_report
+from autograder.results import ClassResult, Regrade, SubmissionResult
 from autograder.ruff import check_air
+from autograder.sandbox.isolation import detect_isolation
 from autograder.sandbox.runner import SandboxSession
 from autograder.scenarios import plan
 from autograder.source_scan import scan_files
@@ -64,9 +72,12 @@ def _python_sources(submission: Submission) -> dict[str, str]:
     }
 
 
-def failed_result(student: str, content_hash: str, version: str, reason: str) -> SubmissionResult:
+def failed_result(
+    student: str, content_hash: str, version: str, reason: str, isolation: str
+) -> SubmissionResult:
     """A row of zeros with the reason, for a submission the grader could not finish."""
-    return SubmissionResult(student, content_hash, version, not_graded(reason), "none", (), reason)
+    checks = not_graded(reason)
+    return SubmissionResult(student, content_hash, version, checks, "none", (), reason, isolation)
 
 
 def _grade_loaded(
@@ -111,7 +122,13 @@ def _grade_loaded(
     for step_id, item in evidence.steps.items():
         notes.append(f"  {step_id}: {item.reply.status} {item.seconds:.1f} s {item.reply.detail}")
     return SubmissionResult(
-        submission.student, submission.content_hash, version, checks, tier, warnings
+        submission.student,
+        submission.content_hash,
+        version,
+        checks,
+        tier,
+        warnings,
+        isolation=evidence.isolation,
     )
 
 
@@ -132,7 +149,9 @@ def grade_loaded(
         reason = (
             str(err) if isinstance(err, AutograderError) else "the grader hit an internal error"
         )
-        result = failed_result(submission.student, submission.content_hash, version, reason)
+        result = failed_result(
+            submission.student, submission.content_hash, version, reason, session.isolation.kind
+        )
     return result, notes
 
 
@@ -199,6 +218,8 @@ def grade_class(
     submissions_dir = Path(submissions_dir).resolve()
     out_dir = Path(out_dir).resolve()
     folders = selected_submissions(submissions_dir, out_dir, students)
+    isolation = detect_isolation(options.isolation).kind  # refuses before anything is written
+    stamp = session_stamp(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     version = grader_version()
     cache = options.resolved_cache_dir()
@@ -208,18 +229,36 @@ def grade_class(
     todo: list[Submission] = []
     reused: list[str] = []
     results: dict[str, SubmissionResult] = {}
+    replaced: dict[str, SubmissionResult] = {}  # --regrade: the results being graded again
+    regrades: list[Regrade] = []
+    lock = threading.Lock()
+
+    def write(result: SubmissionResult) -> None:
+        old = replaced.get(result.student)
+        if old is not None:
+            kept_at = keep_previous(out_dir, result.student, stamp)
+            with lock:  # the report grows with each student, so an interruption keeps it
+                regrades.append(Regrade(old, result, kept_at))
+                regrades.sort(key=lambda r: r.student)
+                write_regrade_report(out_dir, regrades, stamp, isolation)
+        write_student_outputs(out_dir, result, options)
+
     for folder in folders:
+        previous = read_result(out_dir, folder.name)
+        if regrade and previous is not None:
+            replaced[folder.name] = previous
         try:
             submission = load_submission(folder)
         except AutograderError as err:
-            results[folder.name] = failed_result(folder.name, "", version, str(err))
-            write_student_outputs(out_dir, results[folder.name], options)
+            results[folder.name] = failed_result(folder.name, "", version, str(err), isolation)
+            write(results[folder.name])
             continue
-        previous = None if regrade else read_result(out_dir, submission.student)
         if (
-            previous is not None
+            not regrade
+            and previous is not None
             and previous.submission_hash == submission.content_hash
             and previous.grader_version == version
+            and previous.isolation == isolation
             and previous.error is None
         ):
             results[submission.student] = previous
@@ -230,7 +269,6 @@ def grade_class(
             todo.append(submission)
 
     timings: dict[str, float] = {}
-    lock = threading.Lock()
     session = SandboxSession(options, hide=[submissions_dir, out_dir, cache])
 
     def work(submission: Submission) -> SubmissionResult:
@@ -242,7 +280,7 @@ def grade_class(
             timings[submission.student] = time.monotonic() - began
         if session.closing:
             return result  # interrupted: a half-graded student must not look graded
-        write_student_outputs(out_dir, result, options)
+        write(result)
         atomic_write_text(logs / f"{submission.student}.log", "\n".join(notes) + "\n")
         return result
 
@@ -266,6 +304,7 @@ def grade_class(
         session.close()
     ordered = tuple(results[name] for name in sorted(results))
     ungraded = tuple(r.student for r in ordered if r.error)
+    report = regrade_report_path(out_dir, stamp) if regrades else None
     class_result = ClassResult(
         results=ordered,
         reused=tuple(reused),
@@ -273,6 +312,9 @@ def grade_class(
         seconds=time.monotonic() - started,
         timings=timings,
         notes=session.isolation.warnings,
+        isolation=isolation,
+        regrades=tuple(regrades),
+        regrade_report=report,
     )
     write_class_outputs(out_dir, class_result, options)
     return class_result

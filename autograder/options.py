@@ -43,8 +43,9 @@ class GradingOptions(BaseModel):
     )
     isolation: Isolation = Field(
         "auto",
-        description="'namespaces' requires network/pid/mount namespaces; 'none' uses plain "
-        "subprocesses (development only); 'auto' uses namespaces when available.",
+        description="'auto' and 'namespaces' run each submission in its own network, PID and "
+        "mount namespaces and refuse to grade where the host has none; 'none' (asked for by "
+        "name, development only) uses plain subprocesses.",
     )
     latest_month: str = Field(
         "2025-06", pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Last month the source serves."

@@ -67,6 +67,7 @@ class SubmissionResult:
     tier: str = "none"
     warnings: tuple[str, ...] = field(default=())
     error: str | None = None
+    isolation: str = "unknown"  # the sandbox it ran in (`Isolation.kind`); "none": no sandbox
 
     @property
     def score(self) -> float:
@@ -103,9 +104,62 @@ class ClassResult:
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # about the grading set-up, for the teacher (e.g. a weak sandbox)
+    isolation: str = "unknown"  # the sandbox this session's gradings ran in
+    regrades: tuple[Regrade, ...] = ()  # `--regrade`: each replaced result beside its successor
+    regrade_report: Path | None = None  # where the differences were written for the teacher
 
     def by_student(self) -> dict[str, SubmissionResult]:
         return {r.student: r for r in self.results}
+
+
+@dataclass(frozen=True)
+class CheckChange:
+    """One check whose points or status differ between a replaced result and its regrade."""
+
+    check_id: str
+    points: float
+    old_score: float | None  # None: the check was not in that result
+    new_score: float | None
+    old_status: str
+    new_status: str
+
+
+def check_status(check: CheckResult | None) -> str:
+    if check is None:
+        return "not run"
+    return "errored" if check.errored else "passed" if check.passed else "failed"
+
+
+@dataclass(frozen=True)
+class Regrade:
+    """A result replaced by `grade --regrade`: the old one (kept in `kept_at`) and the new."""
+
+    old: SubmissionResult
+    new: SubmissionResult
+    kept_at: Path
+
+    @property
+    def student(self) -> str:
+        return self.new.student
+
+    @property
+    def changes(self) -> tuple[CheckChange, ...]:
+        ids = [c.check_id for c in self.new.checks]
+        ids += [c.check_id for c in self.old.checks if c.check_id not in ids]
+        found = []
+        for check_id in ids:
+            old, new = self.old.check(check_id), self.new.check(check_id)
+            change = CheckChange(
+                check_id,
+                (new or old).points,  # type: ignore[union-attr] - one of them exists
+                None if old is None else old.score,
+                None if new is None else new.score,
+                check_status(old),
+                check_status(new),
+            )
+            if (change.old_score, change.old_status) != (change.new_score, change.new_status):
+                found.append(change)
+        return tuple(found)
 
 
 # ---------------------------------------------------------------- the results file
@@ -145,6 +199,7 @@ class _Extra(BaseModel):
     max_score: float
     warnings: list[str] = []
     error: str | None = None
+    isolation: str = "unknown"  # results written before the grader recorded it
 
 
 class ResultsFile(BaseModel):
@@ -213,6 +268,7 @@ def to_results_file(result: SubmissionResult) -> dict:
             "max_score": result.max_score,
             "warnings": list(result.warnings),
             "error": result.error,
+            "isolation": result.isolation,
         },
     }
 
@@ -245,6 +301,7 @@ def from_results_file(raw: dict) -> SubmissionResult:
         tier=extra.tier,
         warnings=tuple(extra.warnings),
         error=extra.error,
+        isolation=extra.isolation,
     )
 
 

@@ -190,8 +190,17 @@ def grade(
     jobs: int = 2,
     students: Sequence[str] | None = None,
     progress: Progress = lambda _msg: None,
+    *,
+    regrade: bool = False,
+    isolation: str = "auto",
 ) -> GradingReport:
-    """Grade every collected submission (or just `students`). Returns and saves the report."""
+    """Grade every collected submission (or just `students`). Returns and saves the report.
+
+    `regrade`: the autograder runs every chosen student's sandbox again instead of reusing a
+    result for unchanged files; the old results and what changed are kept (`AutograderRun`).
+    Without the sandbox's namespaces on this host it refuses before anything is graded, unless
+    `isolation="none"`.
+    """
     if not course.release.is_dir():
         raise CourseError(
             f"{course.release} does not exist: release the assignment first (`course release`)."
@@ -204,6 +213,7 @@ def grade(
             f"no collected submission for {', '.join(unknown)} in {course.submitted}. "
             "Run `course collect` first, or check the spelling."
         )
+    sandbox = autograder_link.sandbox_isolation(isolation)  # refuses before anything is written
     nb = Nbgrader(course)
     release_nb = nbformat.read(str(course.release / NOTEBOOK), as_version=4)
     points = check_points(release_nb)
@@ -221,12 +231,18 @@ def grade(
     ]
 
     report.seconds = {}
+    report.isolation, report.regrades, report.regrade_report = "", [], None
     if chosen:
-        progress(f"autograder: {len(chosen)} submission(s), {jobs} at a time")
+        what = "regrading" if regrade else "grading"
+        progress(f"autograder: {what} {len(chosen)} submission(s), {jobs} at a time, {sandbox}")
         started = time.perf_counter()
         inputs = prepare_autograder_inputs(course, chosen)
-        autograder_link.grade_class(inputs, course.checks_out, jobs=jobs)
+        run = autograder_link.grade_class(
+            inputs, course.checks_out, jobs=jobs, regrade=regrade, isolation=isolation
+        )
         report.seconds["autograder"] = round(time.perf_counter() - started, 1)
+        report.isolation, report.regrades = run.isolation, run.regrades
+        report.regrade_report = str(run.regrade_report) if run.regrade_report else None
 
     sync_gradebook(course, chosen)  # the due date and extensions, before nbgrader's late step
     started = time.perf_counter()

@@ -8,6 +8,7 @@ files and the tier rule are read through the autograder's own schema in `autogra
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from course.autograder_results import CheckInfo
@@ -39,20 +40,64 @@ def registry() -> list[CheckInfo]:
     ]
 
 
-def grade_class(submissions: Path, out: Path, jobs: int, public_only: bool = False) -> None:
+@dataclass(frozen=True)
+class AutograderRun:
+    """What a `course` summary shows of an autograder session: the sandbox it ran in, and for
+    `--regrade` each regraded student's changes and the report file that keeps them."""
+
+    isolation: str
+    regrades: list[str] = field(default_factory=list)
+    regrade_report: Path | None = None
+
+
+def sandbox_isolation(isolation: str) -> str:
+    """The sandbox this host gives the autograder, in words; CourseError (the autograder's
+    refusal: what the host lacks, how to get it) where it has none and `isolation` is not
+    "none"."""
+    autograder = _autograder()
+    from autograder.sandbox.isolation import describe, detect_isolation
+
+    if isolation not in ("auto", "namespaces", "none"):
+        raise CourseError(f"--isolation must be auto, namespaces or none, not {isolation!r}.")
+    try:
+        return describe(detect_isolation(isolation).kind)
+    except autograder.AutograderError as exc:
+        raise CourseError(str(exc)) from None
+
+
+def grade_class(
+    submissions: Path,
+    out: Path,
+    jobs: int,
+    public_only: bool = False,
+    *,
+    regrade: bool = False,
+    isolation: str = "auto",
+) -> AutograderRun:
     """Run the autograder on every student folder in `submissions`; results go to `out`.
 
     Writes out/results/<student>.json (Gradescope format) for every student, a zero-score one
     with the reason for a submission it could not grade. Unchanged submissions graded before by
-    the same grader version are reused, so grading again after a late hand-in is quick.
-    `public_only`: only the public checks, as `autograder check` runs them (quicker).
+    the same grader version are reused, so grading again after a late hand-in is quick;
+    `regrade` runs every sandbox again, keeps the old results in out/history/ and writes what
+    changed to out/regrades/. `public_only`: only the public checks, as `autograder check` runs
+    them (quicker). `isolation`: see `sandbox_isolation`.
     """
     autograder = _autograder()
-    options = autograder.GradingOptions(public_only=True) if public_only else None
+    from autograder.reporters.regrade import change_line, total_line
+    from autograder.sandbox.isolation import describe
+
+    options = autograder.GradingOptions(public_only=public_only, isolation=isolation)
     try:
-        autograder.grade_class(submissions, out, jobs=jobs, options=options)
+        result = autograder.grade_class(
+            submissions, out, jobs=jobs, options=options, regrade=regrade
+        )
     except autograder.AutograderError as exc:
         raise CourseError(f"the autograder stopped: {exc}") from None
+    lines = []
+    for item in result.regrades:
+        lines += [total_line(item), *(f"  {change_line(c)}" for c in item.changes)]
+    return AutograderRun(describe(result.isolation), lines, result.regrade_report)
 
 
 def feedback_markdown(out: Path, student: str) -> Path:

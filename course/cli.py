@@ -38,6 +38,13 @@ RootOption = Annotated[
     Path | None,
     typer.Option("--root", help="Course folder (with nbgrader_config.py). Default: assignment/."),
 ]
+IsolationOption = Annotated[
+    str,
+    typer.Option(
+        help="The autograder's sandbox. auto | namespaces: a sandbox or a refusal. "
+        "none: NO sandbox (development only)."
+    ),
+]
 
 
 def _course(root: Path | None) -> Course:
@@ -153,16 +160,34 @@ def grade(
     student: Annotated[
         list[str] | None, typer.Option("--student", "-s", help="Only these students.")
     ] = None,
+    regrade: Annotated[
+        bool,
+        typer.Option(
+            "--regrade",
+            help="Run the autograder's sandbox again even for unchanged files; old results are "
+            "kept and the changes shown.",
+        ),
+    ] = False,
+    isolation: IsolationOption = "auto",
 ) -> None:
     """Run the autograder's checks, then nbgrader autograde, for every collected submission.
 
-    Exit code 1 if a submission could not be graded at all (the others are graded anyway).
+    Exit code 1 if a submission could not be graded at all (the others are graded anyway), or
+    if this host has no sandbox for the autograder (unless --isolation none).
+    A disputed grade: course grade --regrade --student ada
     Example: course grade --jobs 2
     """
     from course.autograde import grade as do_grade
 
     try:
-        report = do_grade(_course(root), jobs=jobs, students=student, progress=_say)
+        report = do_grade(
+            _course(root),
+            jobs=jobs,
+            students=student,
+            progress=_say,
+            regrade=regrade,
+            isolation=isolation,
+        )
     except CourseError as exc:
         raise _fail(exc) from None
     table = Table("student", "status", "tier", "checks", "problems", title="grading report")
@@ -176,6 +201,12 @@ def grade(
             "\n".join(entry.problems),
         )
     out.print(table)
+    if report.isolation:
+        out.print(f"sandbox: {report.isolation}", highlight=False)
+    for line in report.regrades:
+        out.print(line, highlight=False)
+    if report.regrade_report:
+        out.print(f"regrade report: {report.regrade_report}", highlight=False)
     if any(s.status == "failed" for s in report.students.values()):
         raise typer.Exit(1)
 
@@ -384,6 +415,7 @@ def grade_repos(
     public_only: Annotated[
         bool, typer.Option("--public-only", help="Only the public checks (quicker).")
     ] = False,
+    isolation: IsolationOption = "auto",
 ) -> None:
     """Grade pull requests: clone each repository at its commit, grade, write a PR comment each.
 
@@ -400,6 +432,7 @@ def grade_repos(
             jobs=jobs,
             public_only=public_only,
             progress=_say,
+            isolation=isolation,
         )
     except CourseError as exc:
         raise _fail(exc) from None
@@ -410,6 +443,8 @@ def grade_repos(
     out.print(table)
     for student, problem in report.problems.items():
         err.print(f"[red]{student}:[/] {problem}")
+    if report.isolation:
+        out.print(f"sandbox: {report.isolation}", highlight=False)
     out.print(f"summary: {report.out / 'graded.csv'}")
     if report.problems:
         raise typer.Exit(1)

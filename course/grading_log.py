@@ -47,6 +47,9 @@ class GradingReport(BaseModel):
     checks: list[CheckEntry] = Field(default_factory=list)
     students: dict[str, StudentReport] = Field(default_factory=dict)
     seconds: dict[str, float] = Field(default_factory=dict)  # last run: autograder, autograde
+    isolation: str = ""  # last run: the sandbox the autograder ran in ("" if it did not run)
+    regrades: list[str] = Field(default_factory=list)  # last run with --regrade: what changed
+    regrade_report: str | None = None  # ... and the file that keeps it
 
     def save(self, path: Path) -> None:
         write_json_atomic(path, self.model_dump(mode="json"))

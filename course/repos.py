@@ -70,6 +70,7 @@ class ReposReport:
     out: Path
     graded: list[Graded] = field(default_factory=list)
     problems: dict[str, str] = field(default_factory=dict)  # student -> why not graded
+    isolation: str = ""  # the sandbox the autograder ran in ("" if it did not run)
 
 
 def read_list(path: Path) -> list[RepoRow]:
@@ -203,8 +204,10 @@ def grade_repos(
     jobs: int = 2,
     public_only: bool = False,
     progress=lambda _m: None,
+    isolation: str = "auto",
 ) -> ReposReport:
     rows = read_list(listing)
+    sandbox = autograder_link.sandbox_isolation(isolation)  # refuses before cloning anything
     out = (out or course.grading / "repos").resolve()
     report = ReposReport(out)
     ignore = Nbgrader.ignore_patterns(course)
@@ -222,8 +225,11 @@ def grade_repos(
             report.problems[row.student] = str(exc)
     chosen = [row for row in rows if row.student in commits and row.student not in report.problems]
     if chosen:
-        progress(f"autograder: {len(chosen)} submission(s), {jobs} at a time")
-        autograder_link.grade_class(inputs, out / "checks", jobs=jobs, public_only=public_only)
+        progress(f"autograder: {len(chosen)} submission(s), {jobs} at a time, {sandbox}")
+        run = autograder_link.grade_class(
+            inputs, out / "checks", jobs=jobs, public_only=public_only, isolation=isolation
+        )
+        report.isolation = run.isolation
     graded_at = datetime.now(UTC)
     for row in chosen:
         graded = _result(row, commits[row.student], out / "checks")

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import statistics
+from collections.abc import Iterable
 from pathlib import Path
 
 from autograder.checks import all_checks
@@ -27,6 +28,13 @@ def write_gradebook(out_dir: Path, result: ClassResult) -> Path:
     path = out_dir / "grades.csv"
     atomic_write_text(path, buffer.getvalue())
     return path
+
+
+def _count(values: Iterable[str]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for value in values:
+        counts[value] = counts.get(value, 0) + 1
+    return counts
 
 
 def summary(result: ClassResult) -> dict:
@@ -58,6 +66,8 @@ def summary(result: ClassResult) -> dict:
         "mean_score": round(statistics.fmean(totals), 2) if totals else 0,
         "median_score": round(statistics.median(totals), 2) if totals else 0,
         "tiers": tiers,
+        "isolation": result.isolation,  # the sandbox this session ran submissions in
+        "isolation_of_results": _count(r.isolation for r in result.results),  # kept ones too
         "grader_notes": list(result.notes),
         "checks": per_check,
         "timing": {

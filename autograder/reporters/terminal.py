@@ -16,6 +16,7 @@ from autograder.checks import Check
 from autograder.options import GradingOptions
 from autograder.reporters.feedback import truncate
 from autograder.results import SubmissionResult
+from autograder.sandbox.isolation import describe
 
 
 def print_check_report(
@@ -46,6 +47,7 @@ def print_check_report(
         f"\nTier reached on the public checks: {result.tier} (your teacher's hidden checks "
         "can still lower it)"
     )
+    out.print(f"Sandbox: {describe(result.isolation)}", highlight=False)
 
 
 def print_checks(checks: Iterable[Check], out: Console) -> None:

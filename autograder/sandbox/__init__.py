@@ -22,8 +22,9 @@ The code in `autograder.inside` runs in the sandbox; nothing here imports it.
 When the grader runs as root the harness gets its own user id (61000 and up, one per
 concurrently running sandbox, so the process limit of one sandbox cannot starve another). As a
 normal user `unshare --map-root-user` gives the same namespaces without the separate user id.
-Without namespaces at all (`isolation="none"` or no `unshare`) it falls back to plain
-subprocesses and records a warning for the teacher.
+Without namespaces (no `unshare`, or user namespaces switched off) grading is refused with what
+the host lacks and how to get it; only `isolation="none"`, asked for by name, runs plain
+subprocesses (and says so in every summary and result).
 
 After each step the parent copies the warehouse, the notifications file and the metadata DB out
 of the sandbox (no symlinks followed, size-capped) into a folder only it can read; the probe

@@ -65,44 +65,85 @@ class Isolation:
         return [shutil.which("unshare") or "unshare", *user, *NAMESPACE_FLAGS, "--", *command]
 
 
+NO_UNSHARE = "there is no `unshare` command (util-linux; macOS and Windows have none)"
+
+
 @cache
-def _unshare_works(map_root: bool) -> bool:
+def _unshare_failure(map_root: bool) -> str | None:
+    """Why `unshare` cannot make the sandbox's namespaces here (None: it can)."""
     unshare = shutil.which("unshare")
     if not unshare:
-        return False
+        return NO_UNSHARE
     command = [unshare, *(["--map-root-user"] if map_root else []), *NAMESPACE_FLAGS, "true"]
     try:
-        return subprocess.run(command, capture_output=True, timeout=20).returncode == 0
-    except (OSError, subprocess.TimeoutExpired):
-        return False
+        done = subprocess.run(command, capture_output=True, text=True, timeout=20)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return str(exc)
+    if done.returncode == 0:
+        return None
+    said = done.stderr.strip().splitlines()
+    return said[-1] if said else f"exit code {done.returncode}"
+
+
+def _lacks(root_failure: str | None, user_failure: str) -> str:
+    if user_failure == NO_UNSHARE:
+        return NO_UNSHARE
+    tries = [f"as root: {root_failure}"] if root_failure else []
+    tries.append(f"as your user with --map-root-user: {user_failure}")
+    return f"`unshare` cannot create network, PID and mount namespaces ({'; '.join(tries)})"
+
+
+def refusal(lacks: str) -> str:
+    """The message for a host without namespaces: what it lacks and the ways to a sandbox."""
+    return (
+        f"no sandbox on this host: {lacks}. Without network, PID and mount namespaces the "
+        "students' code would run as you, with your files and the network in reach, so grading "
+        "stops here. To get a sandbox, grade on Linux with unprivileged user namespaces "
+        "(enable them with `sudo sysctl -w user.max_user_namespaces=15000`; Debian also needs "
+        "`kernel.unprivileged_userns_clone=1`, Ubuntu 24.04 "
+        "`kernel.apparmor_restrict_unprivileged_userns=0`), or as root, or on the class "
+        "Airflow's workers. To run without a sandbox anyway (only code you trust, e.g. your "
+        "own), ask for it by name: --isolation none."
+    )
 
 
 def detect_isolation(mode: str) -> Isolation:
-    if mode != "none":
-        if os.geteuid() == 0 and _unshare_works(False):
-            return Isolation("root-namespaces")
-        if _unshare_works(True):
-            return Isolation(
-                "user-namespaces",
-                (
-                    "not run as root: the submission ran with your user id (inside its own "
-                    "namespaces, which hide your files and the network, but with no separate "
-                    "process limit)",
-                ),
-            )
-        if mode == "namespaces":
-            raise AutograderError(
-                "isolation='namespaces' was requested but `unshare` cannot create network, PID "
-                "and mount namespaces here. Install util-linux, enable unprivileged user "
-                "namespaces (sysctl kernel.unprivileged_userns_clone=1), or run as root."
-            )
-    return Isolation(
-        "none",
-        (
-            "no sandbox namespaces: the submission could reach the network and read your "
-            "files. Use this for development only.",
-        ),
-    )
+    """The namespaces this host gives the sandbox; never silently none (issue #16).
+
+    `auto` and `namespaces` both take root's namespaces or a user namespace, whichever works,
+    and raise AutograderError (the refusal) when neither does. Only `none` runs unsandboxed.
+    """
+    if mode == "none":
+        return Isolation(
+            "none",
+            (
+                "no sandbox namespaces (--isolation none): the submission could reach the "
+                "network and read your files. Use this for development only.",
+            ),
+        )
+    root_failure = _unshare_failure(False) if os.geteuid() == 0 else None
+    if os.geteuid() == 0 and root_failure is None:
+        return Isolation("root-namespaces")
+    user_failure = _unshare_failure(True)
+    if user_failure is None:
+        return Isolation(
+            "user-namespaces",
+            (
+                "not run as root: the submission ran with your user id (inside its own "
+                "namespaces, which hide your files and the network, but with no separate "
+                "process limit)",
+            ),
+        )
+    raise AutograderError(refusal(_lacks(root_failure, user_failure)))
+
+
+def describe(kind: str) -> str:
+    """One line for a summary: the isolation used, in words."""
+    return {
+        "root-namespaces": "root-namespaces (own network, PID and mount namespaces, own user id)",
+        "user-namespaces": "user-namespaces (own network, PID and mount namespaces, your user id)",
+        "none": "none (NO sandbox: plain subprocesses with your files and the network)",
+    }.get(kind, kind)
 
 
 class UidPool:

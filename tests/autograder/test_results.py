@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
 from autograder.errors import AutograderError
-from autograder.results import from_results_file, read_results_file, to_results_file
+from autograder.reporters.gradebook import summary
+from autograder.results import ClassResult, from_results_file, read_results_file, to_results_file
 from tests.autograder.helpers import submission_result
 
 
@@ -36,3 +38,20 @@ def test_a_results_file_is_read_back_or_refused_naming_file_field_and_fix(tmp_pa
         read_results_file(path)
     with pytest.raises(AutograderError, match="no autograder results"):
         read_results_file(tmp_path / "nobody.json")
+
+
+def test_the_isolation_is_written_into_the_result_and_older_files_read_as_unknown() -> None:
+    result = replace(submission_result(integrity_imports=4), isolation="user-namespaces")
+    data = json.loads(json.dumps(to_results_file(result)))
+    assert data["extra_data"]["isolation"] == "user-namespaces"
+    assert from_results_file(data).isolation == "user-namespaces"
+    del data["extra_data"]["isolation"]  # written before the grader recorded it
+    assert from_results_file(data).isolation == "unknown"
+
+
+def test_the_summary_says_which_sandbox_graded_the_class() -> None:
+    ada = replace(submission_result(integrity_imports=4), isolation="user-namespaces")
+    bob = replace(ada, student="bob", isolation="none")
+    data = summary(ClassResult((ada, bob), isolation="user-namespaces"))
+    assert data["isolation"] == "user-namespaces"
+    assert data["isolation_of_results"] == {"user-namespaces": 1, "none": 1}

@@ -382,3 +382,43 @@ def test_the_students_answers_reach_the_gradebook_for_manual_grading(loop: Loop)
     nb = nbformat.read(str(loop.course.autograded_notebook("ada")), as_version=4)
     answers = {grade_id(c): c.source for c in nb.cells if nbgrader_meta(c).get("solution")}
     assert answers["runbook_wrong_schema"] == classroom.ANSWERS["runbook_wrong_schema"]
+
+
+def test_every_grading_summary_names_the_sandbox(loop: Loop) -> None:
+    said = " ".join(loop.outputs["grade"].split())
+    assert re.search(r"sandbox: (root|user)-namespaces", said), said
+    assert loop.report.isolation.startswith(("root-namespaces", "user-namespaces"))
+    summary = json.loads((loop.course.checks_out / "summary.json").read_text())
+    assert summary["isolation"] in ("root-namespaces", "user-namespaces")
+
+
+def test_a_disputed_grade_is_regraded_for_real_and_the_change_kept(
+    loop: Loop, tmp_path: Path
+) -> None:
+    """linus disputes his grade; his first run is made to look disturbed (a passed check at 0)."""
+    copy = Course(tmp_path / "course")
+    shutil.copytree(loop.course.root, copy.root, ignore=shutil.ignore_patterns("exchange"))
+    saved = copy.checks_out / "results" / "linus.json"
+    data = json.loads(saved.read_text())
+    test = next(t for t in data["tests"] if t["extra_data"]["check_id"] == "docs_runbook")
+    assert test["status"] == "passed"
+    before = data["score"]
+    data["score"], test["score"], test["status"] = before - test["score"], 0.0, "failed"
+    saved.write_text(json.dumps(data))
+    disturbed = saved.read_bytes()
+
+    _teacher("grade", "--student", "linus", course=copy)  # reused: the disturbed run stands
+    assert saved.read_bytes() == disturbed
+
+    said = " ".join(_teacher("grade", "--regrade", "--student", "linus", course=copy).split())
+    assert f"linus: total {data['score']:g} -> {before:g} / 100" in said, said
+    assert "docs_runbook: 0/4 failed -> 4/4 passed" in said
+    assert re.search(r"sandbox: (root|user)-namespaces", said)
+    assert json.loads(saved.read_text())["score"] == before
+    [kept] = (copy.checks_out / "history" / "linus").iterdir()
+    assert kept.read_bytes() == disturbed
+    [report] = (copy.checks_out / "regrades").iterdir()
+    assert "| `docs_runbook` | 0/4 failed | 4/4 passed |" in report.read_text()
+    regraded = GradingReport.load(copy.grading_log)
+    assert regraded is not None and regraded.regrade_report == str(report)
+    assert regraded.students["linus"].status == "graded"
