@@ -302,6 +302,11 @@ def grade_class(
                 raise
     finally:
         session.close()
+    if students:  # grades.csv and the class report stay whole: the rest keep their results
+        for folder in find_submissions(submissions_dir):
+            if folder.name not in results and (saved := read_result(out_dir, folder.name)):
+                results[folder.name] = saved
+                reused.append(folder.name)
     ordered = tuple(results[name] for name in sorted(results))
     ungraded = tuple(r.student for r in ordered if r.error)
     report = regrade_report_path(out_dir, stamp) if regrades else None

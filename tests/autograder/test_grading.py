@@ -94,3 +94,5 @@ def test_a_regrade_reruns_the_sandbox_keeps_the_old_result_and_shows_the_change(
     assert not (out / "history" / "bob").exists()
     assert read_results_file(out / "results" / "bob.json").score == 17  # not regraded
     assert json.loads((out / "summary.json").read_text())["graded_now"] == 1
+    grades = (out / "grades.csv").read_text()  # one student regraded; the class stays whole
+    assert "ada" in grades and "bob" in grades
