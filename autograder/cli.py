@@ -129,6 +129,13 @@ def grade(
     import_timeout: ImportTimeout = 30.0,
     run_timeout: RunTimeout = 180.0,
     isolation: IsolationOption = "auto",
+    secret: Annotated[
+        Path | None,
+        typer.Option(
+            help="File (outside the repository) with the secret the hidden checks' months and "
+            "faults are drawn from. Default: $AUTOGRADER_SECRET, else the public values."
+        ),
+    ] = None,
 ) -> None:
     """Grade a class: every sub-folder of SUBMISSIONS is one student.
 
@@ -139,9 +146,15 @@ def grade(
     Example: autograder grade submissions/ --out gradebook/ --jobs 2
     """
     from autograder.grading import grade_class, selected_submissions
+    from autograder.secret import read_secret
 
     try:
-        options = _options(isolation, import_timeout=import_timeout, run_timeout=run_timeout)
+        options = _options(
+            isolation,
+            import_timeout=import_timeout,
+            run_timeout=run_timeout,
+            secret=read_secret(secret),
+        )
         # Usage mistakes are reported before the progress bar appears.
         total = len(selected_submissions(submissions, out_dir, student))
     except AutograderError as error:
@@ -190,6 +203,11 @@ def grade(
         f"Graded {len(result.results)} students in {result.seconds:.0f} s "
         f"({len(result.reused)} kept from an earlier run). Gradebook: {out_dir / 'grades.csv'}"
     )
+    if options.secret is None:
+        err.print(
+            "[yellow]note:[/] no secret (--secret, $AUTOGRADER_SECRET): the hidden checks used "
+            "the public months and faults of autograder/scenarios.py."
+        )
     for note in result.notes:
         err.print(f"[yellow]note:[/] {escape(note)}")
     if result.ungraded:

@@ -49,6 +49,7 @@ from course.errors import CourseError
 from course.grading_log import CheckEntry, GradingReport, StudentReport
 from course.layout import ASSIGNMENT, DAG_FILE, NOTEBOOK, Course
 from course.nbapi import Nbgrader
+from course.settings import load_settings
 
 Progress = Callable[[str], None]
 
@@ -225,7 +226,8 @@ def grade(
         progress(f"autograder: {len(chosen)} submission(s), {jobs} at a time")
         started = time.perf_counter()
         inputs = prepare_autograder_inputs(course, chosen)
-        autograder_link.grade_class(inputs, course.checks_out, jobs=jobs)
+        secret_file = load_settings(course.root).autograder.secret_file
+        autograder_link.grade_class(inputs, course.checks_out, jobs=jobs, secret_file=secret_file)
         report.seconds["autograder"] = round(time.perf_counter() - started, 1)
 
     sync_gradebook(course, chosen)  # the due date and extensions, before nbgrader's late step
