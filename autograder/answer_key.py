@@ -6,8 +6,11 @@ the contract defines it (the file's 19 columns, plus `source_month`, the file's 
 course's dbt project builds `stg_trips` and `fct_trips` from that. Fingerprints are kept per
 month, so the key for "months 1-7" or "month 3 only" is a sum.
 
-The key is built once (`python -m autograder.answer_key --out FILE`, ~10 s) and cached in a
-folder only the grader's user can read, which the sandboxes never see.
+The key covers the months checks compare with: the backfill's, and the hidden transient month
+(drawn from the teacher's secret when there is one, `autograder.secret`). It is built once per
+set of months (`python -m autograder.answer_key --out FILE --months ...`, ~10 s) and cached,
+under a name that includes the months, in a folder only the grader's user can read, which the
+sandboxes never see.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict
@@ -73,21 +77,31 @@ def inputs_hash() -> str:
     return digest.hexdigest()[:16]
 
 
-def load_or_build(cache_dir: Path) -> AnswerKey:
-    """The cached key for the current inputs, building it first if needed."""
+def cache_file_name(inputs: str, months: tuple[str, ...]) -> str:
+    """The cached key's file name: one per set of inputs and of months (sorted)."""
+    if months == BACKFILL_MONTHS:
+        return f"answer-key-{inputs}.json"
+    digest = hashlib.sha256(",".join(months).encode()).hexdigest()[:10]
+    return f"answer-key-{inputs}-{digest}.json"
+
+
+def load_or_build(cache_dir: Path, months: Iterable[str] = BACKFILL_MONTHS) -> AnswerKey:
+    """The cached key for the current inputs and `months`, building it first if needed."""
     cache_dir = ensure_private_dir(cache_dir)
+    months = tuple(sorted(set(months)))
     wanted = inputs_hash()
-    path = cache_dir / f"answer-key-{wanted}.json"
+    path = cache_dir / cache_file_name(wanted, months)
     if path.exists():
         try:
             key = AnswerKey.model_validate_json(path.read_text())
-            if key.inputs_hash == wanted:
+            if key.inputs_hash == wanted and set(key.months) == set(months):
                 return key
         except ValueError:
             pass
     with tempfile.TemporaryDirectory(dir=cache_dir) as work:
+        out = str(Path(work) / "key.json")
         result = subprocess.run(
-            [sys.executable, "-m", "autograder.answer_key", "--out", str(Path(work) / "key.json")],
+            [sys.executable, "-m", "autograder.answer_key", "--out", out, "--months", *months],
             capture_output=True,
             text=True,
             timeout=600,
@@ -154,9 +168,10 @@ def build(work: Path, months: tuple[str, ...] = BACKFILL_MONTHS) -> AnswerKey:
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m autograder.answer_key")
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--months", nargs="+", default=list(BACKFILL_MONTHS))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as work:
-        key = build(Path(work))
+        key = build(Path(work), tuple(args.months))
     args.out.write_text(json.dumps(key.model_dump(), indent=1))
 
 

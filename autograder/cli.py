@@ -139,6 +139,13 @@ def grade(
     import_timeout: ImportTimeout = 30.0,
     run_timeout: RunTimeout = 180.0,
     isolation: IsolationOption = "auto",
+    secret: Annotated[
+        Path | None,
+        typer.Option(
+            help="File (outside the repository) with the secret the hidden checks' months and "
+            "faults are drawn from. Default: $AUTOGRADER_SECRET, else the public values."
+        ),
+    ] = None,
 ) -> None:
     """Grade a class: every sub-folder of SUBMISSIONS is one student.
 
@@ -151,9 +158,15 @@ def grade(
     """
     from autograder.grading import grade_class, selected_submissions
     from autograder.sandbox.isolation import detect_isolation
+    from autograder.secret import read_secret
 
     try:
-        options = _options(isolation, import_timeout=import_timeout, run_timeout=run_timeout)
+        options = _options(
+            isolation,
+            import_timeout=import_timeout,
+            run_timeout=run_timeout,
+            secret=read_secret(secret),
+        )
         # Usage mistakes and a host without a sandbox are reported before the progress bar.
         total = len(selected_submissions(submissions, out_dir, student))
         detect_isolation(options.isolation)
@@ -206,6 +219,11 @@ def grade(
     )
     err.print(f"Sandbox: {describe(result.isolation)}", highlight=False)
     _print_regrades(result)
+    if options.secret is None:
+        err.print(
+            "[yellow]note:[/] no secret (--secret, $AUTOGRADER_SECRET): the hidden checks used "
+            "the public months and faults of autograder/scenarios.py."
+        )
     for note in result.notes:
         err.print(f"[yellow]note:[/] {escape(note)}")
     if result.ungraded:

@@ -38,7 +38,7 @@ from autograder.results import ClassResult, Regrade, SubmissionResult
 from autograder.ruff import check_air
 from autograder.sandbox.isolation import detect_isolation
 from autograder.sandbox.runner import SandboxSession
-from autograder.scenarios import plan
+from autograder.scenarios import PUBLIC, HiddenParameters, plan
 from autograder.source_scan import scan_files
 from autograder.submission import DAG_FILE, Submission, find_submissions, load_submission
 from autograder.tiers import tier_of_results
@@ -47,17 +47,19 @@ __version__ = "1.0.0"
 _PACKAGE = Path(__file__).resolve().parent
 
 
-def grader_version() -> str:
-    """The release plus a digest of the grader's code, templates and the answer key's inputs.
+def grader_version(params: HiddenParameters = PUBLIC) -> str:
+    """The release plus a digest of the grader's code, templates, the answer key's inputs and
+    the teacher's secret's fingerprint (never the secret or what it draws).
 
-    Any change to a check, the scenarios, the feedback pages or the course data changes it, so
-    `grade` regrades results (and rewrites feedback) made by another grader.
+    Any change to a check, the scenarios, the feedback pages, the course data or the secret
+    changes it, so `grade` regrades results (and rewrites feedback) made by another grader.
     """
     digest = hashlib.sha256(__version__.encode())
     files = [*_PACKAGE.rglob("*.py"), *_PACKAGE.rglob("*.j2")]
     for path in sorted(files):
         digest.update(path.relative_to(_PACKAGE).as_posix().encode() + path.read_bytes())
     digest.update(answer_key.inputs_hash().encode())
+    digest.update(params.secret_id.encode())
     return f"{__version__}+{digest.hexdigest()[:10]}"
 
 
@@ -92,7 +94,8 @@ def _grade_loaded(
     source = scan_files(sources, DAG_FILE)
     ruff = check_air(submission.root, [p for p in sources])
     needed = steps_read_by(checks_to_run(options.public_only))
-    evidence = session.evidence_for(submission, plan(options.latest_month, needed))
+    params = options.hidden_parameters()
+    evidence = session.evidence_for(submission, plan(options.latest_month, needed, params))
     startup_bytes = evidence.startup.output.bytes if evidence.startup else 0
     ctx = Context(
         submission=submission,
@@ -103,6 +106,7 @@ def _grade_loaded(
         options=options,
         import_output_bytes=startup_bytes,
         notes=notes,
+        params=params,
     )
     checks = tuple(run_checks(ctx, public_only=options.public_only))
     tier = tier_of_results(checks).reached
@@ -140,7 +144,7 @@ def grade_loaded(
     version: str | None = None,
 ) -> tuple[SubmissionResult, list[str]]:
     """Grade a loaded submission; never raises for the student's sake. Returns (result, notes)."""
-    version = version or grader_version()
+    version = version or grader_version(options.hidden_parameters())
     notes: list[str] = []
     try:
         result = _grade_loaded(submission, session, key, options, version, notes)
@@ -162,7 +166,9 @@ def grade_submission(path: Path, options: GradingOptions | None = None) -> Submi
     """
     options = options or GradingOptions()
     submission = load_submission(Path(path))
-    key = answer_key.load_or_build(options.resolved_cache_dir())
+    key = answer_key.load_or_build(
+        options.resolved_cache_dir(), options.hidden_parameters().key_months
+    )
     # The sandbox works on a copy; the folder itself and its neighbours (other students,
     # when a teacher checks one folder of a class) stay out of its sight.
     hide = [submission.root, submission.root.parent, options.resolved_cache_dir()]
@@ -221,9 +227,10 @@ def grade_class(
     isolation = detect_isolation(options.isolation).kind  # refuses before anything is written
     stamp = session_stamp(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    version = grader_version()
+    params = options.hidden_parameters()
+    version = grader_version(params)
     cache = options.resolved_cache_dir()
-    key = answer_key.load_or_build(cache)
+    key = answer_key.load_or_build(cache, params.key_months)
     logs = ensure_private_dir(out_dir / "logs")
 
     todo: list[Submission] = []

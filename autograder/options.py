@@ -6,7 +6,10 @@ import os
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
+
+from autograder.scenarios import PUBLIC, HiddenParameters
+from autograder.secret import draw
 
 Isolation = Literal["auto", "namespaces", "none"]
 
@@ -58,6 +61,17 @@ class GradingOptions(BaseModel):
     )
     cache_dir: Path | None = Field(None, description="Where the answer key is cached.")
     keep_sandboxes: bool = Field(False, description="Keep sandbox folders (debugging).")
+    secret: SecretStr | None = Field(
+        None,
+        description="The teacher's secret the hidden scenarios' parameters are drawn from "
+        "(`autograder.secret.read_secret`); None: the public values of scenarios.py.",
+    )
+
+    def hidden_parameters(self) -> HiddenParameters:
+        """The hidden scenarios' parameters: drawn from the secret, or the public ones."""
+        if self.secret is None:
+            return PUBLIC
+        return draw(self.secret.get_secret_value(), self.latest_month)
 
     def resolved_cache_dir(self) -> Path:
         if self.cache_dir is not None:

@@ -49,6 +49,7 @@ from course.errors import CourseError
 from course.grading_log import CheckEntry, GradingReport, StudentReport
 from course.layout import ASSIGNMENT, DAG_FILE, NOTEBOOK, Course
 from course.nbapi import Nbgrader
+from course.settings import load_settings
 
 Progress = Callable[[str], None]
 
@@ -237,8 +238,14 @@ def grade(
         progress(f"autograder: {what} {len(chosen)} submission(s), {jobs} at a time, {sandbox}")
         started = time.perf_counter()
         inputs = prepare_autograder_inputs(course, chosen)
+        secret_file = load_settings(course.root).autograder.secret_file
         run = autograder_link.grade_class(
-            inputs, course.checks_out, jobs=jobs, regrade=regrade, isolation=isolation
+            inputs,
+            course.checks_out,
+            jobs=jobs,
+            regrade=regrade,
+            isolation=isolation,
+            secret_file=secret_file,
         )
         report.seconds["autograder"] = round(time.perf_counter() - started, 1)
         report.isolation, report.regrades = run.isolation, run.regrades

@@ -65,6 +65,22 @@ def sandbox_isolation(isolation: str) -> str:
         raise CourseError(str(exc)) from None
 
 
+def _options(public_only: bool = False, isolation: str = "auto", secret_file: Path | None = None):
+    """The grading options: the public checks only, or all of them with the hidden scenarios
+    drawn from the teacher's secret (`secret_file`, else $AUTOGRADER_SECRET, else public)."""
+    autograder = _autograder()
+    from autograder.secret import read_secret
+
+    if public_only:
+        return autograder.GradingOptions(public_only=True, isolation=isolation)
+    try:
+        return autograder.GradingOptions(secret=read_secret(secret_file), isolation=isolation)
+    except autograder.AutograderError as exc:
+        raise CourseError(
+            f"the hidden checks' secret (course.toml [autograder] secret_file): {exc}"
+        ) from None
+
+
 def grade_class(
     submissions: Path,
     out: Path,
@@ -73,6 +89,7 @@ def grade_class(
     *,
     regrade: bool = False,
     isolation: str = "auto",
+    secret_file: Path | None = None,
 ) -> AutograderRun:
     """Run the autograder on every student folder in `submissions`; results go to `out`.
 
@@ -81,13 +98,14 @@ def grade_class(
     the same grader version are reused, so grading again after a late hand-in is quick;
     `regrade` runs every sandbox again, keeps the old results in out/history/ and writes what
     changed to out/regrades/. `public_only`: only the public checks, as `autograder check` runs
-    them (quicker). `isolation`: see `sandbox_isolation`.
+    them (quicker). `isolation`: see `sandbox_isolation`. `secret_file`: the teacher's secret
+    for the hidden checks (course.toml [autograder]).
     """
     autograder = _autograder()
     from autograder.reporters.regrade import change_line, total_line
     from autograder.sandbox.isolation import describe
 
-    options = autograder.GradingOptions(public_only=public_only, isolation=isolation)
+    options = _options(public_only, isolation, secret_file)
     try:
         result = autograder.grade_class(
             submissions, out, jobs=jobs, options=options, regrade=regrade
@@ -105,19 +123,20 @@ def feedback_markdown(out: Path, student: str) -> Path:
     return out / "feedback" / f"{student}.md"
 
 
-def secrets() -> list[str]:
+def secrets(secret_file: Path | None = None) -> list[str]:
     """What a student must never see in feedback: the answer key's expected checksums (per month,
     per table, and for the backfill's months together) and the fault plans of the runs only
-    hidden checks read."""
-    autograder = _autograder()
+    hidden checks read, as drawn from the teacher's secret when there is one."""
+    _autograder()
     from autograder import answer_key, scenarios
     from autograder.checks import checks_to_run, steps_read_by
 
-    options = autograder.GradingOptions()
+    options = _options(secret_file=secret_file)
+    params = options.hidden_parameters()
     found: set[str] = set()
     cache = options.resolved_cache_dir()
     try:
-        key = answer_key.load_or_build(cache)
+        key = answer_key.load_or_build(cache, params.key_months)
     except Exception as exc:  # noqa: BLE001 - without a key there are no checksums to leak
         raise CourseError(f"cannot read the autograder's answer key in {cache}: {exc}") from None
     for month, entry in key.months.items():
@@ -127,7 +146,7 @@ def secrets() -> list[str]:
     for table in answer_key.TABLES:
         found.add(key.expected(list(scenarios.BACKFILL_MONTHS), table)[1])
     public_steps = steps_read_by(checks_to_run(public_only=True))
-    for scenario in scenarios.plan(options.latest_month):
+    for scenario in scenarios.plan(options.latest_month, params=params):
         for step in scenario.steps:
             if step.faults and step.id not in public_steps:
                 found.add(json.dumps(step.faults))

@@ -4,7 +4,8 @@ released to the exchange (students get it with `nbgrader fetch_feedback` or the 
 nbgrader's feedback shows every cell's source and output. Our notebook keeps secret checks out of
 its cells (they live in the autograder), and the bridge never prints a hidden check's output. As
 a last guard, nothing is released if any feedback file contains a hidden check's id or output, a
-hidden test marker, or anything the autograder declares secret (expected checksums, fault plans).
+hidden test marker, or anything the autograder declares secret (expected checksums, fault plans,
+drawn from the teacher's secret when course.toml names one).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from course import autograder_link
 from course.errors import CourseError
 from course.layout import Course
 from course.nbapi import Nbgrader
+from course.settings import load_settings
 
 MIN_SECRET_LENGTH = 12  # shorter lines ("failed", "0 rows") say nothing secret and occur anyway
 
@@ -85,7 +87,7 @@ def feedback(
             failed[student] = step.problem()
     secrets = (
         hidden_outputs(course.checks_out / "results")
-        | set(autograder_link.secrets())
+        | set(autograder_link.secrets(load_settings(course.root).autograder.secret_file))
         | {check.id for check in autograder_link.registry() if check.hidden}
     )
     leaks = find_leaks(sorted(course.feedback_release.glob("*/taxi_pipeline/*.html")), secrets)

@@ -40,6 +40,7 @@ from course.errors import CourseError
 from course.handins import assignment_root
 from course.layout import Course
 from course.nbapi import Nbgrader
+from course.settings import load_settings
 
 STUDENT_ID = r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$"
 REF = r"^[A-Za-z0-9][A-Za-z0-9._/-]{0,199}$"  # no options, no `..` tricks (checked below)
@@ -226,8 +227,14 @@ def grade_repos(
     chosen = [row for row in rows if row.student in commits and row.student not in report.problems]
     if chosen:
         progress(f"autograder: {len(chosen)} submission(s), {jobs} at a time, {sandbox}")
+        secret_file = load_settings(course.root).autograder.secret_file
         run = autograder_link.grade_class(
-            inputs, out / "checks", jobs=jobs, public_only=public_only, isolation=isolation
+            inputs,
+            out / "checks",
+            jobs=jobs,
+            public_only=public_only,
+            isolation=isolation,
+            secret_file=secret_file,
         )
         report.isolation = run.isolation
     graded_at = datetime.now(UTC)

@@ -1,10 +1,11 @@
 """The course's own settings, `course.toml` in the course root: what nbgrader has no place for.
 
 One small typed file, read by every `course` command: the due date and the late policy
-(`[deadline]`), the pass mark and the grade per tier (`[grades]`), and the manual rubric
-(`[rubric.<item>]`). nbgrader's own options stay in `nbgrader_config.py`. A typo'd key or a
-wrong value stops the command with `course.toml: section.key: what` and the fix, never a
-silent default (nbgrader's traitlets config only warns about unknown options).
+(`[deadline]`), the pass mark and the grade per tier (`[grades]`), the manual rubric
+(`[rubric.<item>]`), and where the hidden checks' secret is (`[autograder]`). nbgrader's own
+options stay in `nbgrader_config.py`. A typo'd key or a wrong value stops the command with
+`course.toml: section.key: what` and the fix, never a silent default (nbgrader's traitlets
+config only warns about unknown options).
 """
 
 from __future__ import annotations
@@ -121,12 +122,36 @@ class RubricItem(BaseModel):
     minutes: float = Field(default=0, ge=0)  # the lesson plan's estimate, per student
 
 
+class AutograderSettings(BaseModel):
+    """What `course grade` passes to the autograder."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    # The file holding the secret the hidden checks' months and faults are drawn from (see
+    # autograder/secret.py). Unset: $AUTOGRADER_SECRET, else the public values.
+    secret_file: Path | None = None
+
+    @field_validator("secret_file")
+    @classmethod
+    def _absolute(cls, value: Path | None) -> Path | None:
+        if value is None:
+            return None
+        value = value.expanduser()
+        if not value.is_absolute():
+            raise ValueError(
+                f"{str(value)!r} is a relative path; give the absolute path of a file outside "
+                'the repository, e.g. secret_file = "~/.config/week11/secret"'
+            )
+        return value
+
+
 class CourseSettings(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     deadline: Deadline = Field(default_factory=Deadline)
     grades: Grades = Field(default_factory=Grades)
     rubric: dict[str, RubricItem] = Field(default_factory=dict)
+    autograder: AutograderSettings = Field(default_factory=AutograderSettings)
 
     @field_validator("rubric")
     @classmethod

@@ -11,12 +11,18 @@ in the sandbox.
     outcome.py    what a check returns
     evaluate.py   running the checks into results
     logs.py       task logs as a student should read them
-    integrity.py, airflow3.py, documents.py, behaviour.py   the checks themselves
+    integrity.py, airflow3.py, documents.py, behaviour.py, source_errors.py   the checks
 
 Importing this package registers every check.
 """
 
-from autograder.checks import airflow3, behaviour, documents, integrity  # noqa: F401 - register
+from autograder.checks import (  # noqa: F401 - register, in this order
+    airflow3,
+    behaviour,
+    documents,
+    integrity,
+    source_errors,
+)
 from autograder.checks.context import Context, Run
 from autograder.checks.evaluate import not_graded, run_checks
 from autograder.checks.outcome import Outcome

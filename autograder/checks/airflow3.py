@@ -10,6 +10,7 @@ from autograder.checks.registry import check
 
 @check(
     id="airflow3_imports",
+    rules=["R-airflow3"],
     points=2,
     visibility="public",
     tier="target",
@@ -39,6 +40,7 @@ def imports(ctx: Context) -> Outcome:
 
 @check(
     id="airflow3_no_removed_features",
+    rules=["R-airflow3"],
     points=2,
     visibility="public",
     tier="target",

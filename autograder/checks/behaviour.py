@@ -13,19 +13,15 @@ from autograder.checks.outcome import Outcome, sentence
 from autograder.checks.registry import check
 from autograder.scenarios import (
     BACKFILL_MONTHS,
-    BROKEN_MONTH,
     BROKEN_ROWS_STEP,
     FAILED_INGEST_STEPS,
     IN_ORDER_STEPS,
     MANUAL_MONTH,
     MANUAL_STEP,
-    PERMANENT_MONTH,
     PERMANENT_STEP,
     RERUN_STEP,
     REVERSE_ORDER,
     REVERSE_STEPS,
-    TRANSIENT_FAILURES,
-    TRANSIENT_MONTH,
     TRANSIENT_STEP,
     UNPUBLISHED_STEP,
     in_order_step,
@@ -94,6 +90,7 @@ def _log(ctx: Context, run: Run) -> str:
 
 @check(
     id="behaviour_one_month",
+    rules=["R-logical-month", "R-raw-trips", "R-schema"],
     points=8,
     visibility="public",
     tier="minimum",
@@ -123,6 +120,7 @@ def one_month(ctx: Context) -> Outcome:
 
 @check(
     id="behaviour_rerun_idempotent",
+    rules=["R-replace-partition"],
     points=8,
     visibility="public",
     tier="target",
@@ -161,6 +159,7 @@ def rerun_idempotent(ctx: Context) -> Outcome:
 
 @check(
     id="behaviour_backfill",
+    rules=["R-raw-trips", "R-replace-partition"],
     points=8,
     visibility="public",
     tier="target",
@@ -205,6 +204,7 @@ def backfill(ctx: Context) -> Outcome:
 
 @check(
     id="behaviour_logical_date",
+    rules=["R-logical-month"],
     points=4,
     visibility="public",
     tier="target",
@@ -235,6 +235,7 @@ def logical_date(ctx: Context) -> Outcome:
 
 @check(
     id="behaviour_backfill_any_order",
+    rules=["R-replace-partition"],
     points=4,
     visibility="hidden",
     tier="target",
@@ -262,6 +263,7 @@ def backfill_any_order(ctx: Context) -> Outcome:
 
 @check(
     id="behaviour_neighbouring_month_rows",
+    rules=["R-file-month-partition"],
     points=4,
     visibility="hidden",
     tier="target",
@@ -305,6 +307,7 @@ def neighbouring_month_rows(ctx: Context) -> Outcome:
 
 @check(
     id="behaviour_retries_transient",
+    rules=["R-5xx-retries", "R-retries"],
     points=4,
     visibility="hidden",
     tier="stretch",
@@ -313,26 +316,27 @@ def neighbouring_month_rows(ctx: Context) -> Outcome:
     "so Airflow retries, and give ingest_taxi_month retries.",
 )
 def retries_transient(ctx: Context) -> Outcome:
-    """A source that fails twice with 503 is retried and the run succeeds"""
+    """A source that answers 503 at first is retried and the run succeeds"""
     if missing := _needs_dag(ctx):
         return missing
     run = ctx.run(TRANSIENT_STEP)
     if not run.states:
         return Outcome.fail(f"The run did not complete: {run.problem}.")
-    statuses = [r.status for r in run.evidence.reply.source_requests if r.month == TRANSIENT_MONTH]
+    month, failures = ctx.params.transient_month, ctx.params.transient_failures
+    statuses = [r.status for r in run.evidence.reply.source_requests if r.month == month]
     parts = [
         (
             run.states.get("ingest_taxi_month") == "success"
-            and run.tries("ingest_taxi_month") >= TRANSIENT_FAILURES + 1,
+            and run.tries("ingest_taxi_month") >= failures + 1,
             f"ingest_taxi_month ended {run.states.get('ingest_taxi_month')} after "
             f"{run.tries('ingest_taxi_month')} tries.",
         ),
         (
-            statuses[:TRANSIENT_FAILURES] == [503] * TRANSIENT_FAILURES and 200 in statuses,
+            statuses[:failures] == [503] * failures and 200 in statuses,
             f"The source saw these answers: {statuses}.",
         ),
         (
-            run.succeeded and not _compare(ctx, run, [TRANSIENT_MONTH])["raw_trips"],
+            run.succeeded and not _compare(ctx, run, [month])["raw_trips"],
             "After the retries the month was not loaded correctly.",
         ),
     ]
@@ -341,7 +345,8 @@ def retries_transient(ctx: Context) -> Outcome:
 
 @check(
     id="behaviour_failure_gates_dbt",
-    points=5,
+    rules=["R-ingest-gates-dbt"],
+    points=3,
     visibility="hidden",
     tier="stretch",
     needs=steps(FAILED_INGEST_STEPS),
@@ -355,7 +360,7 @@ def failure_gates_dbt(ctx: Context) -> Outcome:
     parts = []
     unpublished = unpublished_month(ctx.options.latest_month)
     for step, label in (
-        (PERMANENT_STEP, f"a permanent server error for {PERMANENT_MONTH}"),
+        (PERMANENT_STEP, f"a permanent server error for {ctx.params.permanent_month}"),
         (UNPUBLISHED_STEP, f"the unpublished month {unpublished}"),
     ):
         run = ctx.run(step)
@@ -397,6 +402,7 @@ def _failure_record(run: Run, month: str) -> tuple[bool, str]:
 
 @check(
     id="behaviour_notify_on_failure",
+    rules=["R-notification"],
     points=3,
     visibility="hidden",
     tier="stretch",
@@ -412,7 +418,7 @@ def notify_on_failure(ctx: Context) -> Outcome:
         return Outcome.fail("There is no notify task.")
     parts = []
     for step, month in (
-        (PERMANENT_STEP, PERMANENT_MONTH),
+        (PERMANENT_STEP, ctx.params.permanent_month),
         (UNPUBLISHED_STEP, unpublished_month(ctx.options.latest_month)),
     ):
         found, why = _failure_record(ctx.run(step), month)
@@ -422,6 +428,7 @@ def notify_on_failure(ctx: Context) -> Outcome:
 
 @check(
     id="behaviour_dbt_test_gates_bad_data",
+    rules=["R-dbt-fails-task"],
     points=4,
     visibility="hidden",
     tier="stretch",
@@ -445,8 +452,8 @@ def dbt_test_gates_bad_data(ctx: Context) -> Outcome:
         ),
         (
             states.get("dbt_test") == "failed",
-            f"dbt_test={states.get('dbt_test')} on a month of {BROKEN_MONTH} with rows that "
-            "break the tests.",
+            f"dbt_test={states.get('dbt_test')} on a month of {ctx.params.broken_month} with "
+            "rows that break the tests.",
         ),
     ]
     return Outcome.from_parts(parts, f"task states: {run.state_summary()}")
@@ -454,6 +461,7 @@ def dbt_test_gates_bad_data(ctx: Context) -> Outcome:
 
 @check(
     id="behaviour_manual_trigger",
+    rules=["R-manual-run"],
     points=4,
     visibility="public",
     tier="stretch",

@@ -21,6 +21,7 @@ from autograder.sandbox.evidence import (
     WarehouseFacts,
     WarehouseTable,
 )
+from autograder.scenarios import PUBLIC, HiddenParameters
 from autograder.source_scan import SourceFacts
 from autograder.submission import Submission
 
@@ -136,6 +137,7 @@ class Context:
     options: GradingOptions
     import_output_bytes: int = 0
     notes: list[str] = field(default_factory=list)
+    params: HiddenParameters = PUBLIC  # the hidden scenarios' months and faults
 
     @property
     def snapshot(self) -> DagSnapshot | None:

@@ -88,6 +88,7 @@ def _list_items(body: str) -> int:
 
 @check(
     id="docs_runbook",
+    rules=["R-runbook", "R-documents-filled"],
     points=4,
     visibility="public",
     tier="minimum",
@@ -117,6 +118,7 @@ def runbook(ctx: Context) -> Outcome:
 
 @check(
     id="docs_assignment_report",
+    rules=["R-report", "R-documents-filled"],
     points=3,
     visibility="public",
     tier="target",
@@ -148,6 +150,7 @@ def assignment_report(ctx: Context) -> Outcome:
 
 @check(
     id="docs_report_row_counts",
+    rules=["R-report"],
     points=2,
     visibility="public",
     tier="target",
@@ -186,6 +189,7 @@ def report_row_counts(ctx: Context) -> Outcome:
 
 @check(
     id="docs_ai_assist",
+    rules=["R-ai-log", "R-documents-filled"],
     points=3,
     visibility="public",
     tier="target",

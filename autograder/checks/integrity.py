@@ -32,6 +32,7 @@ def _import_error(ctx: Context) -> str | None:
 
 @check(
     id="integrity_imports",
+    rules=["R-dag-file"],
     points=4,
     visibility="public",
     tier="minimum",
@@ -84,6 +85,7 @@ def imports(ctx: Context) -> Outcome:
 
 @check(
     id="integrity_single_dag",
+    rules=["R-one-dag", "R-dag-id"],
     points=2,
     visibility="public",
     tier="minimum",
@@ -116,6 +118,7 @@ def single_dag(ctx: Context) -> Outcome:
 
 @check(
     id="integrity_no_cycles",
+    rules=["R-task-order"],
     points=2,
     visibility="public",
     tier="minimum",
@@ -139,6 +142,7 @@ def no_cycles(ctx: Context) -> Outcome:
 
 @check(
     id="integrity_required_tasks",
+    rules=["R-task-order"],
     points=3,
     visibility="public",
     tier="minimum",
@@ -158,6 +162,7 @@ def required_tasks(ctx: Context) -> Outcome:
 
 @check(
     id="integrity_task_order",
+    rules=["R-task-order"],
     points=3,
     visibility="public",
     tier="minimum",
@@ -185,6 +190,7 @@ def task_order(ctx: Context) -> Outcome:
 
 @check(
     id="integrity_schedule_monthly",
+    rules=["R-schedule"],
     points=2,
     visibility="public",
     tier="target",
@@ -203,6 +209,7 @@ def schedule_monthly(ctx: Context) -> Outcome:
 
 @check(
     id="integrity_start_date",
+    rules=["R-start-date"],
     points=2,
     visibility="public",
     tier="target",
@@ -248,6 +255,7 @@ def start_date(ctx: Context) -> Outcome:
 
 @check(
     id="integrity_catchup_and_concurrency",
+    rules=["R-catchup-and-concurrency"],
     points=2,
     visibility="public",
     tier="target",
@@ -275,6 +283,7 @@ def catchup_and_concurrency(ctx: Context) -> Outcome:
 
 @check(
     id="integrity_retries",
+    rules=["R-retries"],
     points=2,
     visibility="public",
     tier="target",
@@ -305,6 +314,7 @@ def retries(ctx: Context) -> Outcome:
 
 @check(
     id="integrity_light_import",
+    rules=["R-light-import", "R-env-at-run-time"],
     points=2,
     visibility="public",
     tier="target",
@@ -343,6 +353,7 @@ def light_import(ctx: Context) -> Outcome:
 
 @check(
     id="integrity_no_wall_clock",
+    rules=["R-logical-month"],
     points=2,
     visibility="public",
     tier="target",
@@ -369,6 +380,7 @@ def no_wall_clock(ctx: Context) -> Outcome:
 
 @check(
     id="integrity_no_stubs",
+    rules=["R-no-stubs"],
     points=1,
     visibility="public",
     tier="target",
@@ -386,6 +398,7 @@ def no_stubs(ctx: Context) -> Outcome:
 
 @check(
     id="integrity_notify_task",
+    rules=["R-notify-task"],
     points=1,
     visibility="public",
     tier="stretch",

@@ -1,9 +1,10 @@
 """The check registry: every check, with everything it says about itself.
 
 A check is a function registered with `@check(...)`: its id (a gradebook column: never rename
-one after release), points, visibility, tier, hint, and what it needs to be able to pass
-(`needs`, see `needs.py`: the DAG file, its import, the loaded DAG, a document, scenario
-steps). Its docstring's first line is the title students and teachers see.
+one after release), the rules of assignment/CONTRACT.md it grades (`rules`, their `[R-...]`
+markers), points, visibility, tier, hint, and what it needs to be able to pass (`needs`, see
+`needs.py`: the DAG file, its import, the loaded DAG, a document, scenario steps). Its
+docstring's first line is the title students and teachers see.
 
 Every list of check ids is a query here instead of a copy kept by hand:
 
@@ -27,6 +28,7 @@ from autograder.tiers import TIERS
 
 CheckFunction = Callable[[Context], Outcome]
 _ID = re.compile(rf"({'|'.join(CATEGORIES)})_[a-z0-9_]+")
+RULE = re.compile(r"R-[a-z0-9]+(?:-[a-z0-9]+)*")  # a rule's marker in CONTRACT.md: [R-dag-id]
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,7 @@ class Check:
     hint: str
     title: str
     func: CheckFunction
+    rules: tuple[str, ...] = ()  # the contract rules it grades (CONTRACT.md's [R-...] markers)
 
     @property
     def category(self) -> str:
@@ -65,6 +68,7 @@ REGISTRY: dict[str, Check] = {}
 def check(
     *,
     id: str,  # noqa: A002 - the name every check is known by
+    rules: Iterable[str] = (),
     points: float,
     visibility: Visibility,
     tier: str,
@@ -82,6 +86,8 @@ def check(
         raise ValueError(f"check {id!r}: visibility must be 'public' or 'hidden'")
     if points <= 0:
         raise ValueError(f"check {id!r}: points must be positive")
+    if bad := [r for r in rules if not RULE.fullmatch(r)]:
+        raise ValueError(f"check {id!r}: rules {bad} are not contract markers like 'R-dag-id'")
     declared = tuple(need.validate(n) for n in needs)
     if not declared:
         raise ValueError(f"check {id!r}: declare what it needs (needs=[...], see checks/needs.py)")
@@ -89,7 +95,16 @@ def check(
     def register(func: CheckFunction) -> CheckFunction:
         title = (func.__doc__ or id).strip().splitlines()[0]
         REGISTRY[id] = Check(
-            len(REGISTRY), id, points, visibility, tier, declared, hint, title, func
+            len(REGISTRY),
+            id,
+            points,
+            visibility,
+            tier,
+            declared,
+            hint,
+            title,
+            func,
+            rules=tuple(rules),
         )
         return func
 

@@ -51,12 +51,13 @@ def print_check_report(
 
 
 def print_checks(checks: Iterable[Check], out: Console) -> None:
-    """Every check: id, points, visibility, tier and what it checks."""
+    """Every check: id, points, visibility, tier, what it checks and the contract rules."""
     table = Table()
     table.add_column("id", no_wrap=True)
-    for column in ("points", "visibility", "tier", "what it checks"):
+    for column in ("points", "visibility", "tier", "what it checks", "rules (CONTRACT.md)"):
         table.add_column(column)
     for item in checks:
-        table.add_row(item.id, f"{item.points:g}", item.visibility, item.tier, item.title)
+        rules = ", ".join(item.rules)
+        table.add_row(item.id, f"{item.points:g}", item.visibility, item.tier, item.title, rules)
     # Wide enough that ids never wrap (they are what teachers copy into scripts).
     Console(width=max(out.width, 140), file=out.file).print(table)

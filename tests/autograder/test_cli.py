@@ -43,6 +43,7 @@ def test_version() -> None:
         (["check", "no/such/folder"], "does not exist"),
         (["grade", str(HERE), "--out", str(HERE / "out")], "inside the submissions"),
         (["check", ".", "--isolation", "docker"], "--isolation must be"),
+        (["grade", ".", "--out", "x", "--secret", "secret.txt"], "inside the repository"),
     ],
 )
 def test_usage_problems_exit_2_with_a_message(args, message) -> None:
@@ -85,6 +86,7 @@ def test_grade_writes_the_gradebook(tmp_path) -> None:
     out = tmp_path / "out"
     result = runner.invoke(app, ["grade", str(students), "--out", str(out), "--jobs", "2"])
     assert result.exit_code == 0, result.output
+    assert "no secret (--secret, $AUTOGRADER_SECRET)" in " ".join(result.output.split())
     for path in ("grades.csv", "summary.json", "class_report.html", "pass_rates.png"):
         assert (out / path).exists(), path
     for name in ("ada", "bob"):

@@ -12,6 +12,7 @@ from tests.corpus import (
     BAD_SUBMISSIONS,
     REFERENCE,
     REFERENCE_DAG_FILE,
+    TUNED_SUBMISSIONS,
     UNIT_TESTED,
     CorpusError,
     build_corpus,
@@ -47,6 +48,15 @@ def test_every_fixture_names_real_check_ids() -> None:
     for name, fixture in BAD_SUBMISSIONS.items():
         assert fixture.fails, f"{name} must fail at least one check"
         assert fixture.fails <= ids, f"{name}: unknown ids {sorted(fixture.fails - ids)}"
+
+
+def test_tuned_submissions_build_and_name_hidden_checks(tmp_path) -> None:
+    checks = all_checks()
+    reference = files(build_submission(REFERENCE, tmp_path / REFERENCE))
+    for name, tuned in TUNED_SUBMISSIONS.items():
+        assert files(build_submission(name, tmp_path / name)) != reference, name
+        assert tuned.fails and tuned.fails <= set(checks), name
+        assert all(checks[c].is_hidden for c in tuned.fails), f"{name}: a secret moves hidden runs"
 
 
 def _defined(test: str) -> list[Path]:

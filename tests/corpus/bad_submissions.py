@@ -312,7 +312,14 @@ BAD_SUBMISSIONS: dict[str, BadSubmission] = {
     ),
     "crashes_interpreter": BadSubmission(
         "the ingest task crashes the Python interpreter (a segfault through ctypes)",
-        frozenset(RUNS_BROKEN | {"behaviour_failure_gates_dbt", "behaviour_notify_on_failure"}),
+        frozenset(
+            RUNS_BROKEN
+            | {
+                "behaviour_failure_gates_dbt",
+                "behaviour_notify_on_failure",
+                "behaviour_unpublished_fails_at_once",
+            }
+        ),
         (
             dag(
                 "        month = _run_month()\n        schema = _schema()\n",
@@ -321,6 +328,12 @@ BAD_SUBMISSIONS: dict[str, BadSubmission] = {
                 "        month = _run_month()\n        schema = _schema()\n",
             ),
         ),
+    ),
+    "retries_403": BadSubmission(
+        "treats a 403 (a month not published yet) like a server error: Airflow retries it, "
+        "although no retry can make the month appear",
+        frozenset({"behaviour_unpublished_fails_at_once"}),
+        (dag("        if err.code in (403, 404):\n", "        if err.code == 404:\n"),),
     ),
     "dbt_runs_after_failed_ingest": BadSubmission(
         "dbt_run has trigger_rule all_done: it runs even when the month was not loaded",
@@ -380,6 +393,30 @@ BAD_SUBMISSIONS: dict[str, BadSubmission] = {
         "no AI_ASSIST.md",
         frozenset({"docs_ai_assist"}),
         (Remove("AI_ASSIST.md"),),
+    ),
+}
+
+# Tuned to the public repository's hidden scenarios: they pass every check with the public values
+# of autograder/scenarios.py and fail `fails` when the values are drawn from a teacher's secret.
+TUNED_SUBMISSIONS: dict[str, BadSubmission] = {
+    "tuned_to_public_values": BadSubmission(
+        "retries a 5xx only for 2024-03 (the public transient month; any other month fails at "
+        "once) and lets dbt fail quietly except for 2024-05 (the public broken-rows month)",
+        frozenset({"behaviour_retries_transient", "behaviour_dbt_test_gates_bad_data"}),
+        (
+            dag(
+                '        raise RuntimeError(f"{url} answered {err.code}; this may be transient, '
+                'retrying") from None\n',
+                '        if "2024-03" not in url:\n'
+                '            raise AirflowFailException(f"{url} answered {err.code}") from None\n'
+                '        raise RuntimeError(f"{url} answered {err.code}; retrying") from None\n',
+            ),
+            dag(
+                "    if not result.success:\n        # Failing models or tests",
+                '    if not result.success and f"{_run_month():%Y-%m}" == "2024-05":\n'
+                "        # Failing models or tests",
+            ),
+        ),
     ),
 }
 

@@ -13,7 +13,7 @@ import zlib
 from collections.abc import Iterable
 from pathlib import Path
 
-from tests.corpus.bad_submissions import BAD_SUBMISSIONS
+from tests.corpus.bad_submissions import BAD_SUBMISSIONS, TUNED_SUBMISSIONS
 from tests.corpus.patches import DAG
 
 REPO = Path(__file__).resolve().parents[2]
@@ -59,12 +59,14 @@ def write_reference(into: Path) -> Path:
 
 
 def build_submission(name: str, into: Path) -> Path:
-    """Submission `name` ("reference" or a key of BAD_SUBMISSIONS) in the new folder `into`."""
-    if name != REFERENCE and name not in BAD_SUBMISSIONS:
-        known = ", ".join([REFERENCE, *sorted(BAD_SUBMISSIONS)])
+    """Submission `name` ("reference", or a key of BAD_SUBMISSIONS or TUNED_SUBMISSIONS) in the
+    new folder `into`."""
+    patched = {**BAD_SUBMISSIONS, **TUNED_SUBMISSIONS}
+    if name != REFERENCE and name not in patched:
+        known = ", ".join([REFERENCE, *sorted(patched)])
         raise KeyError(f"no submission named {name!r} in the corpus; known: {known}")
     write_reference(into)
-    for patch in BAD_SUBMISSIONS[name].patches if name != REFERENCE else ():
+    for patch in patched[name].patches if name != REFERENCE else ():
         patch.apply(into)
     return into
 

@@ -75,8 +75,9 @@ def test_late_share_by_policy(policy: str, seconds_late: float, share: float) ->
         ("[grades]\npass_tier = 'target'\ntier_grades = {stretch = 'A'}\n", "no grade for target"),
         ("[rubric.Run-book]\npoints = 2\n", "must be a lower-case name"),
         ("[deadline\n", "not valid TOML"),
+        ("[autograder]\nsecret_file = 'secret.txt'\n", "autograder.secret_file: 'secret.txt' is"),
     ],
-    ids=["typo", "zone", "policy", "grades", "rubric-name", "syntax"],
+    ids=["typo", "zone", "policy", "grades", "rubric-name", "syntax", "relative-secret"],
 )
 def test_a_wrong_setting_names_the_key(tmp_path: Path, text: str, problem: str) -> None:
     (tmp_path / "course.toml").write_text(text)

@@ -64,6 +64,7 @@ def test_the_tier_table_lists_every_check_once_in_its_declared_tier() -> None:
         ({"needs": ["step:no_such_step"]}, "unknown need"),
         ({"needs": [need.document("NOTES.md")]}, "unknown need"),
         ({"points": 0}, "points must be positive"),
+        ({"rules": ["dag-id"]}, "not contract markers"),
     ],
 )
 def test_a_wrong_declaration_is_refused_at_import(bad: dict, message: str) -> None:
