@@ -1,9 +1,11 @@
 """The check registry: every check, with everything it says about itself.
 
 A check is a function registered with `@check(...)`: its id (a gradebook column: never rename
-one after release), points, visibility, tier, hint, and what it needs to be able to pass
+one after release), points, visibility, tier, hint, what it needs to be able to pass
 (`needs`, see `needs.py`: the DAG file, its import, the loaded DAG, a document, scenario
-steps). Its docstring's first line is the title students and teachers see.
+steps), and the workbook section that teaches its subject (`teaches`, see
+`autograder/workbook_links.py`; a failed check's feedback links there). Its docstring's first
+line is the title students and teachers see.
 
 Every list of check ids is a query here instead of a copy kept by hand:
 
@@ -19,6 +21,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from autograder import workbook_links
 from autograder.checks import needs as need
 from autograder.checks.context import Context
 from autograder.checks.outcome import Outcome
@@ -40,6 +43,7 @@ class Check:
     hint: str
     title: str
     func: CheckFunction
+    teaches: str = ""  # workbook_links target: "NN_topic.ipynb#Heading-anchor"
 
     @property
     def category(self) -> str:
@@ -70,6 +74,7 @@ def check(
     tier: str,
     needs: Iterable[str],
     hint: str,
+    teaches: str = "",
 ) -> Callable[[CheckFunction], CheckFunction]:
     """Register a check (see the module docstring). Mistakes in a declaration raise at import."""
     if not _ID.fullmatch(id):
@@ -82,6 +87,8 @@ def check(
         raise ValueError(f"check {id!r}: visibility must be 'public' or 'hidden'")
     if points <= 0:
         raise ValueError(f"check {id!r}: points must be positive")
+    if teaches:
+        workbook_links.parse(teaches)
     declared = tuple(need.validate(n) for n in needs)
     if not declared:
         raise ValueError(f"check {id!r}: declare what it needs (needs=[...], see checks/needs.py)")
@@ -89,7 +96,7 @@ def check(
     def register(func: CheckFunction) -> CheckFunction:
         title = (func.__doc__ or id).strip().splitlines()[0]
         REGISTRY[id] = Check(
-            len(REGISTRY), id, points, visibility, tier, declared, hint, title, func
+            len(REGISTRY), id, points, visibility, tier, declared, hint, title, func, teaches
         )
         return func
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import pytest
 
@@ -36,3 +37,18 @@ def test_a_results_file_is_read_back_or_refused_naming_file_field_and_fix(tmp_pa
         read_results_file(path)
     with pytest.raises(AutograderError, match="no autograder results"):
         read_results_file(tmp_path / "nobody.json")
+
+
+def test_the_workbook_section_and_the_check_to_fix_first_survive_the_file() -> None:
+    original = submission_result(integrity_imports=0, integrity_task_order=0)
+    teaches = "04_sequential_pipeline_steps.ipynb#Wiring-tasks"
+    blocked = replace(original.checks[1], teaches=teaches, blocked_by="integrity_imports")
+    original = replace(original, checks=(original.checks[0], blocked))
+    data = json.loads(json.dumps(to_results_file(original)))
+    assert from_results_file(data) == original
+    # What nbgrader's feedback page shows for the check (course/bridge.py prints it).
+    assert (
+        "Learn it: 04_sequential_pipeline_steps.ipynb, section “Wiring tasks”"
+        in (data["tests"][1]["output"])
+    )
+    assert "notebooks/04_sequential_pipeline_steps.ipynb#Wiring-tasks" in data["tests"][1]["output"]
