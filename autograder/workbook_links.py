@@ -16,7 +16,6 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import quote
 
 NOTEBOOKS = "notebooks"  # the workbook's folder in the course repository
 _TARGET = re.compile(r"(?P<notebook>\d\d_[a-z0-9_]+\.ipynb)#(?P<anchor>[^\s#]+)")
@@ -43,8 +42,10 @@ class Section:
 
     @property
     def href(self) -> str:
-        """The section's address relative to the course repository."""
-        return f"{self.path}#{quote(self.anchor, safe=':,.()!*_-')}"
+        """The section's address relative to the course repository. The anchor stays as
+        JupyterLab writes it (a Markdown link and an HTML attribute both take it as it is), so
+        it matches whether or not a viewer decodes the fragment."""
+        return f"{self.path}#{self.anchor}"
 
     @property
     def label(self) -> str:
