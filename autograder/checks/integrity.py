@@ -332,7 +332,7 @@ def retries(ctx: Context) -> Outcome:
 def light_import(ctx: Context) -> Outcome:
     """Importing the DAG file does no work: no I/O, connections or long waits at the top level"""
     if ctx.submission.dag_file is None or not ctx.source.parsed:
-        return Outcome.fail("The DAG file could not be read.")
+        return Outcome.fail("Python cannot read the DAG file: fix integrity_imports first.")
     parts = [
         (
             not ctx.source.import_time_io,
@@ -372,7 +372,7 @@ def light_import(ctx: Context) -> Outcome:
 def no_wall_clock(ctx: Context) -> Outcome:
     """The month comes from the run, not from the wall clock"""
     if ctx.submission.dag_file is None or not ctx.source.parsed:
-        return Outcome.fail("The DAG file could not be read.")
+        return Outcome.fail("Python cannot read the DAG file: fix integrity_imports first.")
     if ctx.source.wall_clock_month:
         return Outcome.fail(
             "The month is derived from the clock:\n" + listing(ctx.source.wall_clock_month)

@@ -103,3 +103,11 @@ def test_terminal_codes_never_reach_a_result(tmp_path) -> None:
     imports = _failed(context(tmp_path, snapshot=snapshot))["integrity_imports"]
     assert "SystemExit: 3" in imports.message and "SystemExit: 3" in imports.output
     assert not CONTROL.search(imports.message + imports.output)
+
+
+def test_a_syntax_error_sends_the_static_checks_to_the_import_check(tmp_path) -> None:
+    snapshot = {**REFERENCE_SNAPSHOT, "dag": None, "import_errors": {"taxi_pipeline.py": "E"}}
+    ctx = context(tmp_path, dag_source="def broken(:\n", snapshot=snapshot)
+    failed = _failed(ctx)
+    for check_id in ("integrity_light_import", "integrity_no_wall_clock"):
+        assert "fix integrity_imports first" in failed[check_id].message
