@@ -27,6 +27,7 @@ from pathlib import Path
 
 from autograder import answer_key
 from autograder.checks import Context, checks_to_run, not_graded, run_checks, steps_read_by
+from autograder.checks.logs import printable
 from autograder.errors import AutograderError
 from autograder.files import atomic_write_text, ensure_private_dir
 from autograder.history import keep_previous, session_stamp
@@ -78,6 +79,7 @@ def failed_result(
     student: str, content_hash: str, version: str, reason: str, isolation: str
 ) -> SubmissionResult:
     """A row of zeros with the reason, for a submission the grader could not finish."""
+    reason = printable(reason)
     checks = not_graded(reason)
     return SubmissionResult(student, content_hash, version, checks, "none", (), reason, isolation)
 
@@ -121,7 +123,9 @@ def _grade_loaded(
             f"in {len(disagreements)} run(s) the task states the DAG's process reported differed "
             "from Airflow's metadata database; the database was used"
         )
-    warnings = tuple(dict.fromkeys([*submission.problems, *notes_for_student]))
+    warnings = tuple(
+        dict.fromkeys(printable(w) for w in [*submission.problems, *notes_for_student])
+    )
     notes.append(f"sandbox: {evidence.isolation}, {evidence.seconds:.1f} s")
     for step_id, item in evidence.steps.items():
         notes.append(f"  {step_id}: {item.reply.status} {item.seconds:.1f} s {item.reply.detail}")

@@ -21,6 +21,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from autograder import workbook_links
 from autograder.errors import AutograderError
 
 Visibility = Literal["public", "hidden"]
@@ -48,6 +49,8 @@ class CheckResult:
     message: str = ""
     output: str = ""
     errored: bool = False
+    teaches: str = ""  # the workbook section that teaches this check's subject (workbook_links)
+    blocked_by: str = ""  # the check to fix first when this one could not run at all
 
     @property
     def passed(self) -> bool:
@@ -175,6 +178,8 @@ class _TestExtra(BaseModel):
     message: str = ""
     output: str = ""
     errored: bool = False
+    teaches: str = ""
+    blocked_by: str = ""
 
 
 class _Test(BaseModel):
@@ -216,10 +221,13 @@ class ResultsFile(BaseModel):
 
 
 def gradescope_output(check: CheckResult) -> str:
-    """A check's `output` in the results file: what was found, the hint if it failed, the log."""
+    """A check's `output` in the results file (and nbgrader's feedback page): what was found,
+    the hint and where the workbook teaches it if it failed, the log."""
     parts = [check.message] if check.message else []
     if not check.passed:
         parts.append(f"Hint: {check.hint}")
+        if check.teaches:
+            parts.append(f"Learn it: {workbook_links.plain(check.teaches)}")
     if check.output:
         parts.append(check.output[:MAX_OUTPUT])
     return "\n\n".join(parts)
@@ -247,6 +255,8 @@ def to_results_file(result: SubmissionResult) -> dict:
                     "message": check.message,
                     "output": check.output[:MAX_OUTPUT],
                     "errored": check.errored,
+                    "teaches": check.teaches,
+                    "blocked_by": check.blocked_by,
                 },
             }
         )
@@ -289,6 +299,8 @@ def from_results_file(raw: dict) -> SubmissionResult:
             message=t.extra_data.message,
             output=t.extra_data.output,
             errored=t.extra_data.errored,
+            teaches=t.extra_data.teaches,
+            blocked_by=t.extra_data.blocked_by,
         )
         for t in data.tests
     )

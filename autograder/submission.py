@@ -18,6 +18,10 @@ from pathlib import Path
 from autograder.errors import AutograderError
 
 DAG_FILE = "dags/taxi_pipeline.py"
+DAG_ID = "taxi_pipeline"
+# On the class Airflow the id carries the student's prefix (CONTRACT.md section 8): both forms are
+# the contract's id and are graded the same.
+CLASS_DAG_ID = re.compile(rf"[a-z][a-z0-9_]{{0,49}}_{DAG_ID}")
 DOCUMENTS = ("RUNBOOK.md", "ASSIGNMENT_REPORT.md", "AI_ASSIST.md")
 EXTRA_DBT_TESTS = "include/taxi_dbt/tests"
 SKIPPED_DIRS = {".git", "__pycache__", ".venv", "venv", "node_modules", ".ipynb_checkpoints"}
@@ -27,6 +31,11 @@ MAX_TOTAL_BYTES = 50 << 20
 MAX_DOC_BYTES = 1 << 20
 MAX_DBT_TESTS = 20
 STUDENT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@+-]{0,99}$")
+
+
+def is_contract_dag_id(dag_id: str) -> bool:
+    """`taxi_pipeline`, or `<student>_taxi_pipeline` as the class Airflow names it."""
+    return dag_id == DAG_ID or CLASS_DAG_ID.fullmatch(dag_id) is not None
 
 
 @dataclass(frozen=True)

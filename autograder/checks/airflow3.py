@@ -15,6 +15,7 @@ from autograder.checks.registry import check
     visibility="public",
     tier="target",
     needs=[DAG_FILE],
+    teaches='10_gotchas_and_pitfalls.ipynb#10.-"Airflow-2-code-still-runs"',
     hint="Import dag, task, Param, Variable and get_current_context from airflow.sdk, and "
     "operators from airflow.providers.standard.operators.* (Airflow 2 paths are deprecated).",
 )
@@ -45,6 +46,7 @@ def imports(ctx: Context) -> Outcome:
     visibility="public",
     tier="target",
     needs=[DAG_FILE],
+    teaches='10_gotchas_and_pitfalls.ipynb#10.-"Airflow-2-code-still-runs"',
     hint="Airflow 3 removed schedule_interval, execution_date, next_ds/prev_ds, days_ago and "
     "provide_context: use schedule=, logical_date / data_interval_start and a fixed start_date.",
 )

@@ -95,6 +95,7 @@ def _log(ctx: Context, run: Run) -> str:
     visibility="public",
     tier="minimum",
     needs=steps([in_order_step(FIRST)]),
+    teaches="04_sequential_pipeline_steps.ipynb#The-taxi-pipeline",
     hint="Run one month yourself (`workbook run taxi_pipeline --date 2024-01-01`) and compare "
     "raw_trips with the file: all 19 columns plus source_month (the file's month, a DATE), "
     "in the schema airflow_<AIRFLOW_STUDENT>; dbt must build stg_trips and fct_trips.",
@@ -125,6 +126,7 @@ def one_month(ctx: Context) -> Outcome:
     visibility="public",
     tier="target",
     needs=steps([LAST_IN_ORDER, RERUN_STEP]),
+    teaches="04_sequential_pipeline_steps.ipynb#Running-it-twice-changes-nothing",
     hint="A rerun must replace the month, not add it again: delete the month's partition "
     "(WHERE source_month = the run's month) and insert the file in one transaction.",
 )
@@ -164,6 +166,7 @@ def rerun_idempotent(ctx: Context) -> Outcome:
     visibility="public",
     tier="target",
     needs=steps(IN_ORDER_STEPS),
+    teaches="05_parameterized_runs_and_backfills.ipynb#Backfilling-January-to-July-2024",
     hint="Backfill 2024-01..2024-07 yourself (`workbook backfill taxi_pipeline --from 2024-01 "
     "--to 2024-07`): every run must succeed and raw_trips must then hold exactly those seven "
     "months, each once.",
@@ -209,6 +212,7 @@ def backfill(ctx: Context) -> Outcome:
     visibility="public",
     tier="target",
     needs=steps(IN_ORDER_STEPS),
+    teaches="03_scheduling_and_triggers.ipynb#Logical-date,-data-interval,-run_after",
     hint="Each run must fetch the month of its own logical date (data_interval_start / {{ ds }}), "
     "whatever today's date is.",
 )
@@ -240,6 +244,7 @@ def logical_date(ctx: Context) -> Outcome:
     visibility="hidden",
     tier="target",
     needs=steps(IN_ORDER_STEPS + REVERSE_STEPS),
+    teaches="05_parameterized_runs_and_backfills.ipynb#A-load-that-is-not-idempotent",
     hint="Loading the months in another order must give the same warehouse: a run may only "
     "touch its own month's partition.",
 )
@@ -268,6 +273,7 @@ def backfill_any_order(ctx: Context) -> Outcome:
     visibility="hidden",
     tier="target",
     needs=steps([LAST_IN_ORDER, LAST_REVERSE]),
+    teaches="04_sequential_pipeline_steps.ipynb#Running-it-twice-changes-nothing",
     hint="Every file has a few trips whose pickup is in the previous or next month. Partition "
     "raw_trips by the file's month (source_month), not by the pickup time, and let dbt filter.",
 )
@@ -312,6 +318,7 @@ def neighbouring_month_rows(ctx: Context) -> Outcome:
     visibility="hidden",
     tier="stretch",
     needs=steps([TRANSIENT_STEP]),
+    teaches="07_monitoring_and_debugging.ipynb#A-flaky-source:-the-retry-that-saves-the-night",
     hint="A 5xx or an unreachable source is transient: raise an error (not AirflowFailException) "
     "so Airflow retries, and give ingest_taxi_month retries.",
 )
@@ -350,6 +357,7 @@ def retries_transient(ctx: Context) -> Outcome:
     visibility="hidden",
     tier="stretch",
     needs=steps(FAILED_INGEST_STEPS),
+    teaches="07_monitoring_and_debugging.ipynb#Failures-a-retry-cannot-fix",
     hint="When ingest_taxi_month fails, dbt_run and dbt_test must not run (the default "
     "trigger rule all_success does this); a 403 for an unpublished month must fail the task.",
 )
@@ -407,6 +415,7 @@ def _failure_record(run: Run, month: str) -> tuple[bool, str]:
     visibility="hidden",
     tier="stretch",
     needs=steps(FAILED_INGEST_STEPS),
+    teaches="04_sequential_pipeline_steps.ipynb#When-a-step-fails:-trigger-rules",
     hint="notify must run after a failure and append a JSON line to $TAXI_NOTIFICATIONS with "
     'status "failed", the month, and failed_tasks naming the task that failed.',
 )
@@ -433,6 +442,7 @@ def notify_on_failure(ctx: Context) -> Outcome:
     visibility="hidden",
     tier="stretch",
     needs=steps([BROKEN_ROWS_STEP]),
+    teaches="07_monitoring_and_debugging.ipynb#Debugging-a-broken-model,-step-by-step",
     hint="dbt_test must fail the task when a dbt test fails (check the dbt result and raise), "
     "so bad rows are stopped loudly instead of reaching the dashboard.",
 )
@@ -466,6 +476,7 @@ def dbt_test_gates_bad_data(ctx: Context) -> Outcome:
     visibility="public",
     tier="stretch",
     needs=steps([MANUAL_STEP]),
+    teaches="05_parameterized_runs_and_backfills.ipynb#The-Airflow-3-trap:-a-manual-run-has-no-ds",
     hint="A manual run in Airflow 3 may have no logical date (ds is None). Fall back to the "
     "run's run_after: dag_run.logical_date or dag_run.run_after.",
 )

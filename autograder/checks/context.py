@@ -23,9 +23,13 @@ from autograder.sandbox.evidence import (
 )
 from autograder.scenarios import PUBLIC, HiddenParameters
 from autograder.source_scan import SourceFacts
-from autograder.submission import Submission
+from autograder.submission import DAG_ID, Submission
 
 REQUIRED_TASKS = ("ingest_taxi_month", "dbt_run", "dbt_test")
+DAG_FILE_NAME = "taxi_pipeline.py"  # as Airflow names it, relative to the dags folder
+# The checks that say why there is no DAG to grade (the others then cannot run).
+IMPORTS = "integrity_imports"
+SINGLE_DAG = "integrity_single_dag"
 
 
 @dataclass(frozen=True)
@@ -45,16 +49,18 @@ class Run:
             return "this run was not made (the DAG did not load)"
         reply = self.evidence.reply
         if reply.status == "ok":
-            if self.evidence.run and self.evidence.run.error and not self.states:
+            if self.states:
+                return ""
+            if self.evidence.run and self.evidence.run.error:
                 first = clean_log(self.evidence.run.error).splitlines()[0][:300]
                 return f"the run crashed: {first}"
-            return ""
+            return "Airflow's metadata database has no record of its tasks"
         return {
             "timeout": f"the run did not finish in time ({reply.detail})",
             "died": f"the run crashed the sandbox ({reply.detail})",
             "protocol_error": "the run's report could not be read",
             "not_run": reply.detail or "the run was not made",
-        }.get(reply.status, reply.detail)
+        }.get(reply.status, clean_log(reply.detail))
 
     @property
     def states(self) -> dict[str, str | None]:
@@ -150,18 +156,49 @@ class Context:
     def run(self, step_id: str) -> Run:
         return Run(self.evidence.steps.get(step_id))
 
-    def no_dag_reason(self) -> str:
-        """Why there is no loaded DAG, for checks that need one."""
+    def dag_blocker(self) -> Blocker | None:
+        """Why there is no DAG to grade, and which check reports it (None if there is one)."""
+        if self.dag is not None:
+            return None
         if self.submission.dag_file is None:
-            return "There is no dags/taxi_pipeline.py in the submission."
+            return Blocker(IMPORTS, "There is no dags/taxi_pipeline.py in the submission.")
         if self.source.syntax_error:
-            return f"The DAG file has a syntax error ({self.source.syntax_error})."
+            return Blocker(
+                IMPORTS, f"The DAG file has a syntax error ({self.source.syntax_error})."
+            )
         if self.evidence.failure:
-            return f"The DAG could not be loaded: {self.evidence.failure}."
-        if self.snapshot is None:
-            return f"The DAG could not be loaded: {self.evidence.snapshot_error or 'no snapshot'}."
-        if self.snapshot.fatal:
-            return "Importing the DAG file stopped the interpreter (see integrity_imports)."
-        if self.snapshot.import_errors:
-            return "The DAG file has import errors (see integrity_imports)."
-        return "No DAG with dag_id 'taxi_pipeline' was found (see integrity_single_dag)."
+            return Blocker(IMPORTS, f"The DAG could not be loaded: {self.evidence.failure}.")
+        snapshot = self.snapshot
+        if snapshot is None:
+            why = self.evidence.snapshot_error or "no snapshot"
+            return Blocker(IMPORTS, f"The DAG could not be loaded: {why}.")
+        if snapshot.fatal:
+            return Blocker(IMPORTS, "Importing the DAG file stopped the interpreter.")
+        if any("AirflowDagCycleException" in e for e in snapshot.import_errors.values()):
+            return Blocker("integrity_no_cycles", "The DAG did not load: its tasks form a cycle.")
+        if snapshot.import_errors:
+            return Blocker(IMPORTS, "The DAG file has import errors.")
+        in_file = snapshot.dags_by_file.get(DAG_FILE_NAME, [])
+        if not in_file:
+            return Blocker(SINGLE_DAG, "dags/taxi_pipeline.py defines no DAG.")
+        return Blocker(
+            SINGLE_DAG,
+            f"dags/taxi_pipeline.py defines {len(in_file)} DAGs ({', '.join(in_file)}) and none "
+            f"of them is '{DAG_ID}', so the grader cannot tell which one to grade.",
+        )
+
+    def no_dag_reason(self) -> str:
+        """Why there is no loaded DAG, for checks that need one, and what to fix first."""
+        blocker = self.dag_blocker()
+        return blocker.sentence() if blocker else ""
+
+
+@dataclass(frozen=True)
+class Blocker:
+    """Something a check needs is missing: why, and the check whose feedback says how to fix it."""
+
+    check_id: str
+    reason: str
+
+    def sentence(self) -> str:
+        return f"{self.reason} This check could not run: fix {self.check_id} first."

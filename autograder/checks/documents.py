@@ -93,6 +93,7 @@ def _list_items(body: str) -> int:
     visibility="public",
     tier="minimum",
     needs=[document("RUNBOOK.md")],
+    teaches="09_practice.ipynb#Exercise-7-·-Hand-it-over",
     hint="RUNBOOK.md must let a classmate operate the DAG alone: how to trigger a run, how to "
     "backfill, where to read task logs, and the top 3 likely failures with the first response "
     "to each (a heading such as '## Top 3 failures' and a list of three).",
@@ -123,6 +124,7 @@ def runbook(ctx: Context) -> Outcome:
     visibility="public",
     tier="target",
     needs=[document("ASSIGNMENT_REPORT.md")],
+    teaches="09_practice.ipynb#What-you-hand-in",
     hint="ASSIGNMENT_REPORT.md needs: the schedule and why, the task order and why it matters, "
     "the dbt project used, and one debugging story (symptom, what the log showed, the fix).",
 )
@@ -155,6 +157,7 @@ def assignment_report(ctx: Context) -> Outcome:
     visibility="public",
     tier="target",
     needs=[document("ASSIGNMENT_REPORT.md")],
+    teaches="05_parameterized_runs_and_backfills.ipynb#The-proof:-run-the-backfill-again",
     hint="For the Target tier, the report shows how the run's month comes from the logical date "
     "({{ ds }} or data_interval_start), the backfill command you ran, and row counts before and "
     "after rerunning it (they must match).",
@@ -194,6 +197,7 @@ def report_row_counts(ctx: Context) -> Outcome:
     visibility="public",
     tier="target",
     needs=[document("AI_ASSIST.md")],
+    teaches="09_practice.ipynb#What-you-hand-in",
     hint="AI_ASSIST.md records each time you used an AI assistant: the prompt, what it answered, "
     "and what you kept, changed or threw away, and why. If you used none, say so and why.",
 )

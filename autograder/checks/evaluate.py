@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import traceback
 
-from autograder.checks.context import Context
+from autograder.checks import needs as need
+from autograder.checks.context import Blocker, Context
+from autograder.checks.logs import printable
 from autograder.checks.outcome import Outcome
 from autograder.checks.registry import Check, checks_to_run
 from autograder.results import CheckResult
@@ -20,10 +22,24 @@ def run_checks(ctx: Context, public_only: bool = False) -> list[CheckResult]:
     return [_run_one(item, ctx) for item in checks_to_run(public_only)]
 
 
+def blocker_of(item: Check, ctx: Context) -> Blocker | None:
+    """What stops `item` from running at all, if anything: the DAG it needs is not there.
+
+    The check that says why (integrity_imports, _no_cycles or _single_dag) still runs; every
+    other check that needs the DAG fails, naming that check as the one to fix first. A DAG whose
+    id is not the contract's is there: it is graded, and only integrity_single_dag says so.
+    """
+    blocker = ctx.dag_blocker() if item.requires(need.DAG) else None
+    if blocker is None and item.requires(need.DAG_FILE) and ctx.submission.dag_file is None:
+        blocker = ctx.dag_blocker()
+    return blocker if blocker is not None and blocker.check_id != item.id else None
+
+
 def _run_one(item: Check, ctx: Context) -> CheckResult:
     errored = False
+    blocker = blocker_of(item, ctx)
     try:
-        outcome = item.func(ctx)
+        outcome = Outcome.fail(blocker.sentence()) if blocker else item.func(ctx)
     except Exception:  # noqa: BLE001 - a bug in one check must not stop the others
         errored = True
         ctx.notes.append(f"{item.id}: grader error\n{traceback.format_exc()}")
@@ -37,9 +53,12 @@ def _run_one(item: Check, ctx: Context) -> CheckResult:
         points=item.points,
         score=round(item.points * outcome.fraction, 2),
         hint=item.hint,
-        message=outcome.message.strip(),
-        output=outcome.output.rstrip(),
+        # The one gate between what a check found (logs, the student's text) and every view.
+        message=printable(outcome.message).strip(),
+        output=printable(outcome.output).rstrip(),
         errored=errored,
+        teaches=item.teaches,
+        blocked_by=blocker.check_id if blocker else "",
     )
 
 
@@ -55,7 +74,8 @@ def not_graded(reason: str) -> tuple[CheckResult, ...]:
             points=item.points,
             score=0.0,
             hint=item.hint,
-            message=f"Not graded: {reason}",
+            message=printable(f"Not graded: {reason}"),
+            teaches=item.teaches,
         )
         for item in checks_to_run()
     )

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from autograder.checks.context import REQUIRED_TASKS, Context
+from autograder.checks.context import DAG_FILE_NAME, REQUIRED_TASKS, SINGLE_DAG, Context
 from autograder.checks.logs import clean_log, without_library_frames
 from autograder.checks.needs import DAG, DAG_FILE, DAG_IMPORT
 from autograder.checks.outcome import Outcome, listing
 from autograder.checks.registry import check
+from autograder.submission import DAG_ID, is_contract_dag_id
 
-DAG_FILE_NAME = "taxi_pipeline.py"  # as Airflow names it, relative to the dags folder
 RUN_ON_FAILURE_RULES = {"all_done", "one_failed", "all_failed", "one_done", "always"}
 MAX_PARSE_SECONDS = 5.0
 MAX_IMPORT_OUTPUT = 64 << 10
@@ -37,6 +37,7 @@ def _import_error(ctx: Context) -> str | None:
     visibility="public",
     tier="minimum",
     needs=[DAG_IMPORT],
+    teaches="06_testing_dags.ipynb#Three-ways-to-break-a-DAG-file",
     hint="Run `python dags/taxi_pipeline.py` (or `workbook run taxi_pipeline`) and fix the first "
     "error it prints. Nothing at the top of the file may wait, loop or need a network.",
 )
@@ -90,30 +91,38 @@ def imports(ctx: Context) -> Outcome:
     visibility="public",
     tier="minimum",
     needs=[DAG],
-    hint="dags/taxi_pipeline.py must define exactly one DAG, with dag_id='taxi_pipeline'.",
+    teaches="08_deploying_to_shared_airflow.ipynb#What-a-shared-scheduler-changes",
+    hint="dags/taxi_pipeline.py must define exactly one DAG, with dag_id='taxi_pipeline' "
+    "(dag_id_for('taxi_pipeline') gives '<your id>_taxi_pipeline' on the class Airflow; both "
+    "are fine).",
 )
 def single_dag(ctx: Context) -> Outcome:
     """dags/taxi_pipeline.py defines exactly one DAG, `taxi_pipeline`"""
+    blocker = ctx.dag_blocker()
+    if blocker is not None and blocker.check_id != SINGLE_DAG:
+        return Outcome.fail(blocker.sentence())
     snapshot = ctx.snapshot
-    if snapshot is None or snapshot.fatal or _import_error(ctx):
-        return Outcome.fail(ctx.no_dag_reason())
-    in_file = snapshot.dags_by_file.get(DAG_FILE_NAME, [])
-    elsewhere = [
-        f
-        for f, ids in snapshot.dags_by_file.items()
-        if "taxi_pipeline" in ids and f != DAG_FILE_NAME
-    ]
-    if any("AirflowDagCycleException" in e for e in snapshot.import_errors.values()):
-        return Outcome.fail("The DAG did not load because its tasks form a cycle.")
-    if elsewhere:
-        return Outcome.fail(f"'taxi_pipeline' is defined in {', '.join(elsewhere)}, not only here.")
-    if in_file == ["taxi_pipeline"]:
-        return Outcome.ok()
+    in_file = snapshot.dags_by_file.get(DAG_FILE_NAME, []) if snapshot else []
     if not in_file:
         return Outcome.fail("The file defines no DAG. Is the @dag function called at the end?")
-    if "taxi_pipeline" not in in_file:
-        return Outcome.fail(f"The file defines {in_file}, but the dag_id must be 'taxi_pipeline'.")
-    return Outcome.fail(f"The file defines {len(in_file)} DAGs ({', '.join(in_file)}); keep one.")
+    elsewhere = sorted(
+        f
+        for f, ids in (snapshot.dags_by_file.items() if snapshot else ())
+        if f != DAG_FILE_NAME and any(is_contract_dag_id(i) for i in ids)
+    )
+    if elsewhere:
+        return Outcome.fail(f"'{DAG_ID}' is defined in {', '.join(elsewhere)}, not only here.")
+    if len(in_file) > 1:
+        return Outcome.fail(
+            f"The file defines {len(in_file)} DAGs ({', '.join(in_file)}); keep one."
+        )
+    if is_contract_dag_id(in_file[0]):
+        return Outcome.ok()
+    return Outcome.fail(
+        f"The file's DAG is called {in_file[0]!r}, but the dag_id must be '{DAG_ID}' (or "
+        f"'<your id>_{DAG_ID}' on the class Airflow, CONTRACT.md section 8). Every other check "
+        "graded it under its own id: this is the only check the name costs."
+    )
 
 
 @check(
@@ -123,6 +132,7 @@ def single_dag(ctx: Context) -> Outcome:
     visibility="public",
     tier="minimum",
     needs=[DAG],
+    teaches="06_testing_dags.ipynb#Three-ways-to-break-a-DAG-file",
     hint="Every `>>` must point forward: ingest_taxi_month >> dbt_run >> dbt_test >> notify. "
     "A task may not (indirectly) depend on itself.",
 )
@@ -147,6 +157,7 @@ def no_cycles(ctx: Context) -> Outcome:
     visibility="public",
     tier="minimum",
     needs=[DAG],
+    teaches="04_sequential_pipeline_steps.ipynb#The-taxi-pipeline",
     hint="Name the tasks exactly ingest_taxi_month, dbt_run and dbt_test (task_id, or the "
     "@task function's name).",
 )
@@ -167,6 +178,7 @@ def required_tasks(ctx: Context) -> Outcome:
     visibility="public",
     tier="minimum",
     needs=[DAG],
+    teaches="04_sequential_pipeline_steps.ipynb#Wiring-tasks",
     hint="Chain the tasks in this order: ingest_taxi_month >> dbt_run >> dbt_test (>> notify). "
     "dbt must not start before the month is loaded, and the tests run on fresh models.",
 )
@@ -195,6 +207,7 @@ def task_order(ctx: Context) -> Outcome:
     visibility="public",
     tier="target",
     needs=[DAG],
+    teaches="03_scheduling_and_triggers.ipynb#Cron-in-five-fields",
     hint='One file is published per month, so the DAG runs once a month: schedule="@monthly".',
 )
 def schedule_monthly(ctx: Context) -> Outcome:
@@ -214,6 +227,7 @@ def schedule_monthly(ctx: Context) -> Outcome:
     visibility="public",
     tier="target",
     needs=[DAG],
+    teaches='10_gotchas_and_pitfalls.ipynb#5.-"A-start-date-without-a-time-zone-means-UTC"',
     hint='Use a fixed, timezone-aware start: start_date=pendulum.datetime(2024, 1, 1, tz="UTC"). '
     "A start computed from today moves every time the file is parsed.",
 )
@@ -260,6 +274,7 @@ def start_date(ctx: Context) -> Outcome:
     visibility="public",
     tier="target",
     needs=[DAG],
+    teaches="03_scheduling_and_triggers.ipynb#Catchup:-the-flood-of-old-runs",
     hint="Pass catchup=False explicitly (backfills are made on purpose) and max_active_runs=1 "
     "(two runs of dbt at once clash) in the @dag(...) call.",
 )
@@ -288,6 +303,7 @@ def catchup_and_concurrency(ctx: Context) -> Outcome:
     visibility="public",
     tier="target",
     needs=[DAG],
+    teaches="07_monitoring_and_debugging.ipynb#A-flaky-source:-the-retry-that-saves-the-night",
     hint='Put "retries": 2 (or more) and a "retry_delay" (e.g. timedelta(minutes=5)) in '
     "default_args, so every task retries transient failures.",
 )
@@ -319,13 +335,14 @@ def retries(ctx: Context) -> Outcome:
     visibility="public",
     tier="target",
     needs=[DAG_FILE],
+    teaches='10_gotchas_and_pitfalls.ipynb#7.-"Code-at-the-top-of-a-DAG-file-runs-once"',
     hint="The scheduler imports the file every few seconds: keep downloads, database "
     "connections, file access, Variable.get() and big prints inside tasks, not at the top level.",
 )
 def light_import(ctx: Context) -> Outcome:
     """Importing the DAG file does no work: no I/O, connections or long waits at the top level"""
     if ctx.submission.dag_file is None or not ctx.source.parsed:
-        return Outcome.fail("The DAG file could not be read.")
+        return Outcome.fail("Python cannot read the DAG file: fix integrity_imports first.")
     parts = [
         (
             not ctx.source.import_time_io,
@@ -358,6 +375,7 @@ def light_import(ctx: Context) -> Outcome:
     visibility="public",
     tier="target",
     needs=[DAG_FILE],
+    teaches='10_gotchas_and_pitfalls.ipynb#1.-"The-task-can-use-the-current-date"',
     hint="Take the month from the run (logical_date / data_interval_start, or run_after for a "
     "manual run without one), never from now() or today(): a rerun or backfill must load the "
     "month it is for.",
@@ -365,7 +383,7 @@ def light_import(ctx: Context) -> Outcome:
 def no_wall_clock(ctx: Context) -> Outcome:
     """The month comes from the run, not from the wall clock"""
     if ctx.submission.dag_file is None or not ctx.source.parsed:
-        return Outcome.fail("The DAG file could not be read.")
+        return Outcome.fail("Python cannot read the DAG file: fix integrity_imports first.")
     if ctx.source.wall_clock_month:
         return Outcome.fail(
             "The month is derived from the clock:\n" + listing(ctx.source.wall_clock_month)
@@ -385,6 +403,7 @@ def no_wall_clock(ctx: Context) -> Outcome:
     visibility="public",
     tier="target",
     needs=[DAG_FILE],
+    teaches="09_practice.ipynb#What-you-hand-in",
     hint="Replace every NotImplementedError, empty task and 'fill in' placeholder with code.",
 )
 def no_stubs(ctx: Context) -> Outcome:
@@ -403,6 +422,7 @@ def no_stubs(ctx: Context) -> Outcome:
     visibility="public",
     tier="stretch",
     needs=[DAG],
+    teaches="04_sequential_pipeline_steps.ipynb#When-a-step-fails:-trigger-rules",
     hint='Add a task `notify` after dbt_test with trigger_rule="all_done" (or "one_failed"), so '
     "it also runs when something upstream failed.",
 )

@@ -2,13 +2,16 @@
 
     DAG_FILE        dags/taxi_pipeline.py is in the submission
     DAG_IMPORT      the file imports without an error              (needs DAG_FILE)
-    DAG             Airflow builds the one DAG `taxi_pipeline`      (needs DAG_IMPORT)
+    DAG             Airflow builds the DAG file's DAG (any dag_id) (needs DAG_IMPORT)
     document(name)  the document is at the top of the submission
     step(step_id)   the sandbox made that scenario step's run       (needs DAG)
 
 A check declares the needs it reads (`@check(needs=...)`); what those need in turn is implied.
 When a need is missing (no file, an import error, a cycle, a run that could not be made), every
 check that needs it, directly or through another need, scores zero: `registry.dependents_of`.
+Without the DAG such a check does not run at all: it names the check that says why, to fix
+first (`evaluate.blocker_of`). A DAG whose id is not the contract's is there: only
+integrity_single_dag minds its name.
 """
 
 from __future__ import annotations

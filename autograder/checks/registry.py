@@ -2,9 +2,11 @@
 
 A check is a function registered with `@check(...)`: its id (a gradebook column: never rename
 one after release), the rules of assignment/CONTRACT.md it grades (`rules`, their `[R-...]`
-markers), points, visibility, tier, hint, and what it needs to be able to pass (`needs`, see
-`needs.py`: the DAG file, its import, the loaded DAG, a document, scenario steps). Its
-docstring's first line is the title students and teachers see.
+markers), points, visibility, tier, hint, what it needs to be able to pass (`needs`, see
+`needs.py`: the DAG file, its import, the loaded DAG, a document, scenario steps), and the
+workbook section that teaches its subject (`teaches`, see `autograder/workbook_links.py`; a
+failed check's feedback links there). Its docstring's first line is the title students and
+teachers see.
 
 Every list of check ids is a query here instead of a copy kept by hand:
 
@@ -20,6 +22,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from autograder import workbook_links
 from autograder.checks import needs as need
 from autograder.checks.context import Context
 from autograder.checks.outcome import Outcome
@@ -43,6 +46,7 @@ class Check:
     title: str
     func: CheckFunction
     rules: tuple[str, ...] = ()  # the contract rules it grades (CONTRACT.md's [R-...] markers)
+    teaches: str = ""  # workbook_links target: "NN_topic.ipynb#Heading-anchor"
 
     @property
     def category(self) -> str:
@@ -74,6 +78,7 @@ def check(
     tier: str,
     needs: Iterable[str],
     hint: str,
+    teaches: str = "",
 ) -> Callable[[CheckFunction], CheckFunction]:
     """Register a check (see the module docstring). Mistakes in a declaration raise at import."""
     if not _ID.fullmatch(id):
@@ -88,6 +93,8 @@ def check(
         raise ValueError(f"check {id!r}: points must be positive")
     if bad := [r for r in rules if not RULE.fullmatch(r)]:
         raise ValueError(f"check {id!r}: rules {bad} are not contract markers like 'R-dag-id'")
+    if teaches:
+        workbook_links.parse(teaches)
     declared = tuple(need.validate(n) for n in needs)
     if not declared:
         raise ValueError(f"check {id!r}: declare what it needs (needs=[...], see checks/needs.py)")
@@ -105,6 +112,7 @@ def check(
             title,
             func,
             rules=tuple(rules),
+            teaches=teaches,
         )
         return func
 

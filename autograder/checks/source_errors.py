@@ -24,6 +24,7 @@ FORBIDDEN = 403
     visibility="hidden",
     tier="stretch",
     needs=steps([UNPUBLISHED_STEP]),
+    teaches="07_monitoring_and_debugging.ipynb#Failures-a-retry-cannot-fix",
     hint="A 403 means the month is not published: no retry can fix it. Raise "
     "AirflowFailException for a 403 (and a 404), so the task fails on its first try; keep "
     "plain exceptions, which Airflow retries, for 5xx answers and network errors.",

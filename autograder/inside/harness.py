@@ -27,6 +27,7 @@ from pathlib import Path
 from autograder.inside.protocol import done_line
 
 DAG_ID = "taxi_pipeline"
+DAG_FILE = "taxi_pipeline.py"  # relative to the dags folder
 _MAX_TEXT = 6000
 _MAIN_PID = os.getpid()
 
@@ -107,7 +108,8 @@ class Harness:
             for items in bag.captured_warnings.values()
             for w in (items if isinstance(items, (list, tuple)) else [items])
         ][:100]
-        dag = bag.dags.get(DAG_ID)
+        chosen = choose_dag(by_file, set(bag.dags))
+        dag = bag.dags.get(chosen) if chosen else None
         if dag is not None:
             snapshot["dag"] = self._facts(dag)
             self.dag = dag
@@ -165,7 +167,7 @@ class Harness:
 
     def run(self, command: dict) -> dict:
         if self.dag is None:
-            return {"error": f"no DAG '{DAG_ID}' was loaded, so nothing could run"}
+            return {"error": f"no DAG of {DAG_FILE} was loaded, so nothing could run"}
         import pendulum
 
         os.environ.update({str(k): str(v) for k, v in (command.get("env") or {}).items()})
@@ -199,6 +201,19 @@ class Harness:
                 for ti in dag_run.get_task_instances()
             ]
         return report
+
+
+def choose_dag(by_file: dict[str, list[str]], loaded: set[str]) -> str | None:
+    """The DAG to grade: the DAG file's only DAG, whatever its id (the parent's checks judge the
+    id, so a wrong or prefixed id costs only that check); else `taxi_pipeline`; else the file's
+    one `<prefix>_taxi_pipeline` among several."""
+    in_file = by_file.get(DAG_FILE, [])
+    if len(in_file) == 1:
+        return in_file[0]
+    if DAG_ID in loaded:
+        return DAG_ID
+    prefixed = [d for d in in_file if d.endswith(f"_{DAG_ID}")]
+    return prefixed[0] if len(prefixed) == 1 else None
 
 
 def _poll_quickly() -> None:

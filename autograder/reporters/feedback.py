@@ -1,7 +1,8 @@
 """feedback/<student>.md and .html: what the student may see.
 
-Public checks: title, points, and for a failed one what was found, the hint and a short piece
-of output (the student's own log or traceback, truncated). Hidden checks: only how many there
+Public checks: title, points, and for a failed one what was found, the hint, the workbook
+section that teaches it, the check to fix first if it could not run, and a short piece of
+output (the student's own log or traceback, truncated). Hidden checks: only how many there
 are, how many passed and the points, never their names, hints, output or expectations.
 
 What the student may see is decided once, in `feedback_view`; the Markdown and the HTML page
@@ -13,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from autograder import workbook_links
 from autograder.files import atomic_write_text
 from autograder.options import GradingOptions
 from autograder.reporters.html import render
@@ -63,6 +65,14 @@ class PublicCheck:
 
 
 @dataclass(frozen=True)
+class Lesson:
+    """The workbook section that teaches a check's subject."""
+
+    label: str
+    href: str
+
+
+@dataclass(frozen=True)
 class Fix:
     """A failed public check, with everything the student needs to fix it."""
 
@@ -72,6 +82,29 @@ class Fix:
     message: str
     hint: str
     output: str  # already truncated
+    lesson: Lesson | None = None
+    fix_first: str = ""  # the title of the check that stopped this one from running
+
+
+def lesson_of(check: CheckResult) -> Lesson | None:
+    if not check.teaches:
+        return None
+    section = workbook_links.parse(check.teaches)
+    return Lesson(section.label, section.href)
+
+
+def _fix(check: CheckResult, result: SubmissionResult, options: GradingOptions) -> Fix:
+    blocker = result.check(check.blocked_by) if check.blocked_by else None
+    return Fix(
+        check.title,
+        check.score,
+        check.points,
+        check.message,
+        check.hint,
+        truncate(check.output, options.output_lines) if check.output else "",
+        lesson_of(check),
+        blocker.title if blocker else "",
+    )
 
 
 @dataclass(frozen=True)
@@ -100,18 +133,7 @@ def feedback_view(result: SubmissionResult, options: GradingOptions) -> Feedback
         warnings=result.warnings,
         checks=tuple(PublicCheck(mark(c), c.title, c.score, c.points) for c in public),
         hidden=hidden_summary(result),
-        fixes=tuple(
-            Fix(
-                c.title,
-                c.score,
-                c.points,
-                c.message,
-                c.hint,
-                truncate(c.output, options.output_lines) if c.output else "",
-            )
-            for c in public
-            if not c.passed
-        ),
+        fixes=tuple(_fix(c, result, options) for c in public if not c.passed),
     )
 
 
@@ -139,9 +161,13 @@ def render_markdown(result: SubmissionResult, options: GradingOptions) -> str:
         lines += ["## What to fix", ""]
     for fix in view.fixes:
         lines += [f"### {fix.title} ({fix.score:g} / {fix.points:g})", ""]
+        if fix.fix_first:
+            lines += [f"**Fix first:** {fix.fix_first} (this check could not run without it)", ""]
         if fix.message:
             lines += [fix.message, ""]
         lines += [f"**Hint:** {fix.hint}", ""]
+        if fix.lesson:
+            lines += [f"**Learn it:** [{fix.lesson.label}]({fix.lesson.href})", ""]
         if fix.output:
             lines += ["```text", fix.output, "```", ""]
     return "\n".join(lines).rstrip() + "\n"

@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from autograder import workbook_links
 from autograder.checks import Check
 from autograder.options import GradingOptions
 from autograder.reporters.feedback import truncate
@@ -38,7 +39,12 @@ def print_check_report(
         out.print(f"\n[bold]{escape(item.title)}[/] ({item.check_id})")
         if item.message:
             out.print(escape(item.message))
+        if item.blocked_by:
+            out.print(f"[yellow]Fix first:[/] {escape(item.blocked_by)} (this check could not run)")
         out.print(f"[cyan]Hint:[/] {escape(item.hint)}")
+        if item.teaches:
+            section = workbook_links.parse(item.teaches)
+            out.print(f"[cyan]Learn it:[/] {escape(section.label)}: {escape(section.href)}")
         if item.output:
             out.print(escape(truncate(item.output, options.output_lines)), highlight=False)
     for warning in result.warnings:

@@ -101,8 +101,8 @@ def _stray_rows(con, schema: str) -> dict | None:
     return {str(m): int(n) for m, n in rows[:500]}
 
 
-def metadata_facts(path: str | None, run_id: str | None) -> dict:
-    if not path or not run_id:
+def metadata_facts(path: str | None, dag_id: str | None, run_id: str | None) -> dict:
+    if not path or not dag_id or not run_id:
         return {"found": False}
     try:
         con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)
@@ -110,15 +110,15 @@ def metadata_facts(path: str | None, run_id: str | None) -> dict:
         return {"found": False, "error": str(err)[:300]}
     try:
         run = con.execute(
-            "SELECT logical_date FROM dag_run WHERE dag_id = 'taxi_pipeline' AND run_id = ?",
-            [run_id],
+            "SELECT logical_date FROM dag_run WHERE dag_id = ? AND run_id = ?",
+            [dag_id, run_id],
         ).fetchone()
         if run is None:
             return {"found": False, "error": f"no run {run_id!r} in the metadata DB"}
         tasks = con.execute(
             "SELECT task_id, state, try_number FROM task_instance "
-            "WHERE dag_id = 'taxi_pipeline' AND run_id = ? AND map_index = -1",
-            [run_id],
+            "WHERE dag_id = ? AND run_id = ? AND map_index = -1",
+            [dag_id, run_id],
         ).fetchall()
         return {
             "found": True,
@@ -141,7 +141,9 @@ def main() -> None:
     for request in requests:
         answers[request["id"]] = {
             "warehouse": warehouse_facts(request.get("warehouse"), request["schema"]),
-            "metadata": metadata_facts(request.get("metadata"), request.get("run_id")),
+            "metadata": metadata_facts(
+                request.get("metadata"), request.get("dag_id"), request.get("run_id")
+            ),
         }
     json.dump(answers, sys.stdout)
 

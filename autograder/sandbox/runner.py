@@ -247,6 +247,8 @@ def _restart(sandbox: Sandbox, options: GradingOptions) -> bool:
 def _probe(sandbox: Sandbox, evidence: SandboxEvidence) -> None:
     """Read the copied warehouses and metadata DBs in a separate process (they are untrusted)."""
     requests = []
+    # The DAG graded is the one the harness loaded: its id may be prefixed (CONTRACT.md §8).
+    dag = evidence.snapshot.dag if evidence.snapshot else None
     for step_id, item in evidence.steps.items():
         copied = item.copied
         requests.append(
@@ -254,6 +256,7 @@ def _probe(sandbox: Sandbox, evidence: SandboxEvidence) -> None:
                 "id": step_id,
                 "warehouse": copied.get("warehouse"),
                 "metadata": copied.get("metadata"),
+                "dag_id": dag.dag_id if dag else None,
                 "run_id": item.run.run_id if item.run else None,
                 "schema": SCHEMA,
             }

@@ -4,15 +4,19 @@ exactly the checks it was built to fail, nothing leaks, and regrading changes no
 from __future__ import annotations
 
 import csv
+import html
 import json
+import re
+from urllib.parse import unquote
 
 import pytest
 
-from autograder import grade_class
+from autograder import grade_class, workbook_links
 from autograder.checks import all_checks
 from autograder.reporters.feedback import render_markdown
 from tests.autograder.conftest import CORPUS_OPTIONS
 from tests.corpus import BAD_SUBMISSIONS
+from tests.corpus.build import REPO
 
 pytestmark = pytest.mark.slow
 
@@ -40,7 +44,7 @@ def test_bad_submission_fails_exactly_its_checks(graded_corpus, name) -> None:
         f"{name}: unexpected failures {sorted(result.failed_ids - expected)}, "
         f"unexpected passes {sorted(expected - result.failed_ids)}; messages: {messages}"
     )
-    assert result.score < result.max_score
+    assert (result.score < result.max_score) == bool(expected)
     assert not any(c.errored for c in result.checks), "a check raised inside the grader"
 
 
@@ -156,3 +160,68 @@ def test_public_feedback_of_a_good_submission_is_short(graded_corpus) -> None:
     reference = graded_corpus.result.by_student()["reference"]
     text = render_markdown(reference, CORPUS_OPTIONS)
     assert "What to fix" not in text and "100 / 100" in text
+
+
+# Control characters a terminal acts on; newline and tab are text.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+LESSON_LINK = re.compile(r"\((notebooks/[^)#\s]+)#([^)\s]+)\)")
+LESSON_HREF = re.compile(r'<a href="(notebooks/[^"#]+)#([^"]+)">')
+
+
+def _shown_texts(out) -> dict[str, str]:
+    """Every text a student or the nbgrader feedback page can show, by where it comes from."""
+    texts = {p.name: p.read_text() for p in (out / "feedback").iterdir()}
+    for path in (out / "results").glob("*.json"):
+        data = json.loads(path.read_text())
+        texts[path.name] = "\n".join([data["output"], *(t["output"] for t in data["tests"])])
+    return texts
+
+
+def _resolves(path: str, anchor: str) -> bool:
+    notebook = REPO / path
+    return notebook.is_file() and unquote(anchor) in workbook_links.headings(notebook)
+
+
+def test_no_feedback_holds_a_control_character(graded_corpus) -> None:
+    texts = _shown_texts(graded_corpus.out)
+    assert len(texts) == 3 * (len(BAD_SUBMISSIONS) + 1)
+    for name, text in texts.items():
+        found = CONTROL.search(text)
+        assert found is None, (
+            f"{name}: {found.group()!r} in ...{text[found.start() - 60 : found.end() + 60]!r}"
+        )
+
+
+@pytest.mark.parametrize("name", ["reference", *sorted(BAD_SUBMISSIONS)])
+def test_each_failed_check_links_the_workbook_section_that_teaches_it(graded_corpus, name) -> None:
+    result = graded_corpus.result.by_student()[name]
+    failed = [c for c in result.public() if not c.passed]
+    feedback = graded_corpus.out / "feedback"
+    markdown = (feedback / f"{name}.md").read_text()
+    fixes = markdown.split("## What to fix", 1)[-1].split("\n### ")[1:] if failed else []
+    assert [f.split("\n", 1)[0].rsplit(" (", 1)[0] for f in fixes] == [c.title for c in failed]
+    for check, fix in zip(failed, fixes, strict=True):
+        links = LESSON_LINK.findall(fix.split("**Learn it:**", 1)[-1])
+        assert links and _resolves(*links[0]), f"{name}: {check.check_id} links {links}"
+    hrefs = LESSON_HREF.findall((feedback / f"{name}.html").read_text())
+    assert len(hrefs) == len(failed)
+    assert all(_resolves(html.unescape(path), html.unescape(anchor)) for path, anchor in hrefs)
+
+
+def test_a_check_that_cannot_run_says_which_to_fix_first(graded_corpus) -> None:
+    result = graded_corpus.result.by_student()["cycle"]
+    order = result.check("integrity_task_order")
+    assert (
+        order.blocked_by == "integrity_no_cycles"
+        and not result.check("integrity_no_cycles").blocked_by
+    )
+    markdown = (graded_corpus.out / "feedback" / "cycle.md").read_text()
+    assert f"**Fix first:** {result.check('integrity_no_cycles').title}" in markdown
+
+
+def test_a_dag_with_another_id_is_graded_under_it(graded_corpus) -> None:
+    by_student = graded_corpus.result.by_student()
+    assert by_student["prefixed_dag_id"].score == 100
+    unrelated = by_student["unrelated_dag_id"]
+    assert "'my_pipeline'" in unrelated.check("integrity_single_dag").message
+    assert unrelated.score == 100 - unrelated.check("integrity_single_dag").points

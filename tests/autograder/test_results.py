@@ -55,3 +55,18 @@ def test_the_summary_says_which_sandbox_graded_the_class() -> None:
     data = summary(ClassResult((ada, bob), isolation="user-namespaces"))
     assert data["isolation"] == "user-namespaces"
     assert data["isolation_of_results"] == {"user-namespaces": 1, "none": 1}
+
+
+def test_the_workbook_section_and_the_check_to_fix_first_survive_the_file() -> None:
+    original = submission_result(integrity_imports=0, integrity_task_order=0)
+    teaches = "04_sequential_pipeline_steps.ipynb#Wiring-tasks"
+    blocked = replace(original.checks[1], teaches=teaches, blocked_by="integrity_imports")
+    original = replace(original, checks=(original.checks[0], blocked))
+    data = json.loads(json.dumps(to_results_file(original)))
+    assert from_results_file(data) == original
+    # What nbgrader's feedback page shows for the check (course/bridge.py prints it).
+    assert (
+        "Learn it: 04_sequential_pipeline_steps.ipynb, section “Wiring tasks”"
+        in (data["tests"][1]["output"])
+    )
+    assert "notebooks/04_sequential_pipeline_steps.ipynb#Wiring-tasks" in data["tests"][1]["output"]

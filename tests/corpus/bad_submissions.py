@@ -1,5 +1,6 @@
 """The known-bad submissions: each is the reference submission with one thing broken, written as
-named patches of it, with the exact set of checks it must fail (no more, no fewer).
+named patches of it, with the exact set of checks it must fail (no more, no fewer). A few are
+slips the grader must forgive: their set is empty, and they must get full marks.
 
 Names say the situation (`fork_bomb`, `append_not_idempotent`). When the reference DAG changes and
 a patch no longer applies, building the corpus fails with the patch's file and text: fix the
@@ -389,6 +390,18 @@ BAD_SUBMISSIONS: dict[str, BadSubmission] = {
             ),
         ),
     ),
+    "prefixed_dag_id": BadSubmission(
+        "hard-codes the id the class Airflow gives it, ada_taxi_pipeline: the contract's id in "
+        "its shared-VM form (CONTRACT.md section 8), graded exactly like taxi_pipeline",
+        frozenset(),
+        (dag('dag_id=dag_id_for("taxi_pipeline")', 'dag_id="ada_taxi_pipeline"'),),
+    ),
+    "unrelated_dag_id": BadSubmission(
+        "names its one DAG my_pipeline: graded on everything else under that id, it loses "
+        "only the id check",
+        frozenset({"integrity_single_dag"}),
+        (dag('dag_id=dag_id_for("taxi_pipeline")', 'dag_id="my_pipeline"'),),
+    ),
     "missing_ai_assist": BadSubmission(
         "no AI_ASSIST.md",
         frozenset({"docs_ai_assist"}),
@@ -419,10 +432,11 @@ TUNED_SUBMISSIONS: dict[str, BadSubmission] = {
         ),
     ),
 }
+# Slips the grader forgives: their expected failures are none, and they must get full marks.
+FULL_MARKS = frozenset({"prefixed_dag_id"})
 
 # Checks no fixture trips; each is covered by a unit test that fails it on purpose.
 UNIT_TESTED = {
-    "integrity_single_dag": "test_checks.py::test_single_dag_rejects_a_second_dag",
     "integrity_schedule_monthly": "test_checks.py::test_schedule_must_be_monthly",
     "integrity_catchup_and_concurrency": "test_checks.py::test_catchup_must_be_explicit",
     "integrity_no_stubs": "test_checks.py::test_stubs_are_found",

@@ -218,3 +218,28 @@ def test_the_autograders_error_is_read_from_its_results(tmp_path: Path) -> None:
     assert results_error(path) is None
     path.write_text("{not json")
     assert results_error(path) is None
+
+
+def test_the_feedback_page_links_a_failed_check_to_its_workbook_section(
+    tmp_path: Path, results, capsys
+) -> None:
+    failed = CheckResult(
+        "docs_runbook",
+        "title",
+        "docs",
+        "public",
+        "minimum",
+        5,
+        0,
+        "the hint",
+        "found",
+        teaches="09_practice.ipynb#Exercise-7-·-Hand-it-over",
+    )
+    path = tmp_path / "results.json"
+    path.write_text(json.dumps(to_results_file(SubmissionResult("ada", "h", "v", (failed,)))))
+    results(bridge_payload("ada", load_results(path), CHECKS))
+    assert bridge.check("docs_runbook", points=5) == 0
+    printed = capsys.readouterr().out
+    assert "Hint: the hint" in printed
+    assert "Learn it: 09_practice.ipynb, section “Exercise 7 · Hand it over”: " in printed
+    assert "notebooks/09_practice.ipynb#Exercise-7-·-Hand-it-over" in printed

@@ -73,3 +73,22 @@ def test_both_views_show_the_same_things() -> None:
         "1 hidden check: 0 passed, 0/4 pts.",
     ):
         assert shown in markdown and shown in page, shown
+
+
+def test_a_failed_check_links_its_workbook_section_and_names_what_to_fix_first() -> None:
+    graded = submission_result(integrity_imports=0, integrity_task_order=0)
+    blocked = replace(
+        graded.checks[1],
+        teaches="04_sequential_pipeline_steps.ipynb#When-a-step-fails:-trigger-rules",
+        blocked_by="integrity_imports",
+    )
+    graded = replace(graded, checks=(graded.checks[0], blocked))
+    options = GradingOptions()
+    href = "notebooks/04_sequential_pipeline_steps.ipynb#When-a-step-fails:-trigger-rules"
+    label = "04_sequential_pipeline_steps.ipynb, section “When a step fails: trigger rules”"
+    markdown, page = render_markdown(graded, options), render_html(graded, options)
+    assert f"**Learn it:** [{label}]({href})" in markdown
+    assert f'<a href="{href}">{label}</a>' in page
+    for view in (markdown, page):
+        assert "Fix first:</b> Title of integrity_imports" in view.replace("**", "</b>")
+        assert view.count("Learn it") == 1  # the unlinked check shows none

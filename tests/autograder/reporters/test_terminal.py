@@ -41,3 +41,21 @@ def test_the_checks_table_has_every_id_and_tier() -> None:
     for item in all_checks().values():
         row = next(line for line in printed.getvalue().splitlines() if f" {item.id} " in line)
         assert item.tier in row and item.visibility in row
+
+
+def test_the_check_report_links_the_workbook_and_names_what_to_fix_first() -> None:
+    graded = submission_result(integrity_imports=0, integrity_task_order=0)
+    blocked = replace(
+        graded.checks[1],
+        teaches="04_sequential_pipeline_steps.ipynb#Wiring-tasks",
+        blocked_by="integrity_imports",
+    )
+    graded = replace(graded, checks=(graded.checks[0], blocked))
+    out, printed, err, _ = _consoles()
+    print_check_report(graded, GradingOptions(), out, err)
+    text = " ".join(printed.getvalue().split())
+    assert "Fix first: integrity_imports" in text
+    assert (
+        "Learn it: 04_sequential_pipeline_steps.ipynb, section “Wiring tasks”: "
+        "notebooks/04_sequential_pipeline_steps.ipynb#Wiring-tasks" in text
+    )
