@@ -87,11 +87,12 @@ export: $(STAMP)  ## assignment/grades.csv: a row per student, a column per chec
 # Teacher: the class Airflow (docs/class_airflow.md). Each target is also `.venv/bin/class <cmd>`.
 ROSTER ?= class/roster.csv
 WORKERS ?= 2
+GRADING_WORKERS ?= 1
 .PHONY: class-up class-down class-status class-compose
 
 class-up: $(STAMP)  ## the shared class Airflow without Docker (PostgreSQL, Redis, Celery) on loopback
 	@$(BIN)/python -m workbook.system_setup
-	$(BIN)/class up --roster $(ROSTER) --workers $(WORKERS)
+	$(BIN)/class up --roster $(ROSTER) --workers $(WORKERS) --grading-workers $(GRADING_WORKERS)
 
 class-down: $(STAMP)  ## stop every process class-up started
 	$(BIN)/class down

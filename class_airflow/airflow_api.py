@@ -71,8 +71,25 @@ class AirflowApi:
         return runs["dag_runs"][0] if runs["dag_runs"] else None
 
     def task_instances(self, dag_id: str, run_id: str) -> list[dict]:
+        """Every task instance of the run, mapped ones included (one per map index)."""
         quoted = urllib.parse.quote(run_id, safe="")
-        return self.get(f"/api/v2/dags/{dag_id}/dagRuns/{quoted}/taskInstances")["task_instances"]
+        path = f"/api/v2/dags/{dag_id}/dagRuns/{quoted}/taskInstances"
+        return self.get(path, limit=1000)["task_instances"]
+
+    def clear_task_instances(
+        self, dag_id: str, run_id: str, task_ids: list, *, downstream: bool = True
+    ) -> dict:
+        """Run tasks again: `task_ids` holds task ids or [task_id, map_index] pairs; with
+        `downstream`, what depends on them runs again too (what the UI's Clear dialog does)."""
+        body = {
+            "dry_run": False,
+            "dag_run_id": run_id,
+            "task_ids": task_ids,
+            "only_failed": False,
+            "include_downstream": downstream,
+            "reset_dag_runs": True,
+        }
+        return self._send("POST", f"/api/v2/dags/{dag_id}/clearTaskInstances", body)
 
     def import_errors(self) -> list[dict]:
         return self.get("/api/v2/importErrors", limit=1000)["import_errors"]

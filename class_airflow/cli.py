@@ -44,6 +44,12 @@ def up(
     roster: RosterOption = DEFAULT_ROSTER,
     workers: Annotated[int, typer.Option(help="Celery workers.", min=1, max=16)] = 2,
     concurrency: Annotated[int, typer.Option(help="Task slots per worker.", min=1)] = 2,
+    grading_workers: Annotated[
+        int, typer.Option(help="Celery workers of queue 'grading' (grade_assignment).", min=0)
+    ] = 1,
+    grading_concurrency: Annotated[
+        int, typer.Option(help="Submissions each grading worker grades at once.", min=1)
+    ] = 2,
     api_port: Annotated[int, typer.Option(help="Port of the UI and REST API.")] = 8080,
     postgres_port: Annotated[int, typer.Option(help="Port of the class PostgreSQL.")] = 5432,
     redis_port: Annotated[int, typer.Option(help="Port of Redis.")] = 6379,
@@ -57,6 +63,8 @@ def up(
     settings = StackSettings(
         workers=workers,
         worker_concurrency=concurrency,
+        grading_workers=grading_workers,
+        grading_concurrency=grading_concurrency,
         api_port=api_port,
         postgres_port=postgres_port,
         redis_port=redis_port,

@@ -88,6 +88,9 @@ def _service(service: Service, stack: Stack, place: ComposePlacement) -> dict:
             }
             for name in service.depends_on
         }
+    if service.makes_namespaces:
+        entry["cap_add"] = ["SYS_ADMIN"]
+        entry["security_opt"] = ["seccomp=unconfined", "apparmor=unconfined"]
     if (check := _healthcheck(service, place)) is not None:
         entry["healthcheck"] = check
     entry["restart"] = "no" if service.role == "oneshot" else "always"
@@ -119,5 +122,7 @@ RUN pip install --no-cache-dir "apache-airflow=={pins.airflow}" \\
 COPY --chown=airflow:root class_airflow {CONTAINER_SOURCE}/class_airflow
 COPY --chown=airflow:root taxi_source {CONTAINER_SOURCE}/taxi_source
 COPY --chown=airflow:root include/taxi_dbt {CONTAINER_SOURCE}/include/taxi_dbt
+COPY --chown=airflow:root autograder {CONTAINER_SOURCE}/autograder
+COPY --chown=airflow:root airflow_env {CONTAINER_SOURCE}/airflow_env
 ENV PYTHONPATH={CONTAINER_SOURCE}
 """

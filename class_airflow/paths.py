@@ -39,11 +39,14 @@ STATE_LAYOUT = {
     "notifications": "notifications/notifications.jsonl",
     "service_logs": "logs",
     "run": "run",
+    "grading": "grading",
+    "grading_notifications": "notifications/grading.jsonl",
 }
 # name -> path inside this checkout (baked into the image for Compose)
 SOURCE_LAYOUT = {
     "source": ".",
     "dbt_project": "include/taxi_dbt",
+    "grading_dags": "autograder/airflow_grading/dags",
 }
 
 
@@ -127,6 +130,15 @@ class ClassPaths:
     @property
     def run(self) -> Path:
         return self.named("run")
+
+    @property
+    def grading(self) -> Path:
+        """Classes to grade on the grading workers, and their outputs, go under here."""
+        return self.named("grading")
+
+    @property
+    def grading_notifications(self) -> Path:
+        return self.named("grading_notifications")
 
     @property
     def stack_record(self) -> Path:

@@ -16,6 +16,7 @@ host name, a path, a secret) the declaration holds a token, resolved by the rend
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Literal
@@ -44,6 +45,8 @@ class StackSettings(BaseModel):
 
     workers: int = Field(2, ge=1, le=16, description="Celery workers")
     worker_concurrency: int = Field(2, ge=1, le=32, description="task slots per worker")
+    grading_workers: int = Field(1, ge=0, le=16, description="Celery workers of queue 'grading'")
+    grading_concurrency: int = Field(2, ge=1, le=32, description="submissions per grading worker")
     api_port: int = 8080
     postgres_port: int = 5432
     redis_port: int = 6379
@@ -57,6 +60,9 @@ class StackSettings(BaseModel):
 
     def worker_names(self) -> list[str]:
         return [f"worker-{number}" for number in range(1, self.workers + 1)]
+
+    def grading_worker_names(self) -> list[str]:
+        return [f"grading-worker-{number}" for number in range(1, self.grading_workers + 1)]
 
 
 class Health(BaseModel):
@@ -93,6 +99,9 @@ class Service(BaseModel):
     stop_signal: Literal["SIGTERM", "SIGINT"] = "SIGTERM"
     grace_seconds: float = 20
     run_as_postgres: bool = False
+    # The autograder's sandbox makes network, PID and mount namespaces (`unshare`); a
+    # container needs the capability for that (the twin runs on the host, which has it).
+    makes_namespaces: bool = False
     # Arguments only the twin adds, for what differs on a laptop (PostgreSQL's socket folder
     # must be one the twin can write; a container's default is right).
     twin_args: list[str] = Field(default_factory=list)
@@ -175,6 +184,7 @@ def _airflow_environment(settings: StackSettings) -> dict[str, str]:
             settings.min_file_process_interval
         ),
         "AIRFLOW__DAG_PROCESSOR__PARSING_PROCESSES": "2",
+        "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST": _dag_bundles(),
         "AIRFLOW__SCHEDULER__CATCHUP_BY_DEFAULT": "False",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": "{{path:logs}}",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO",
@@ -194,6 +204,59 @@ def _airflow_environment(settings: StackSettings) -> dict[str, str]:
         "DBT_WRITE_JSON": "False",
         "DBT_LOG_PATH": "{{path:dbt_target}}",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+    }
+
+
+def _dag_bundles() -> str:
+    """The students' DAGs (what dag-sync deploys) and the autograder's grading DAG, each a
+    bundle of its own: the grading DAG never lands in the folder the gate guards."""
+    local = "airflow.dag_processing.bundles.local.LocalDagBundle"
+    bundles = [
+        {"name": "dags-folder", "classpath": local, "kwargs": {"path": "{{path:dags}}"}},
+        {"name": "grading", "classpath": local, "kwargs": {"path": "{{path:grading_dags}}"}},
+    ]
+    return json.dumps(bundles)
+
+
+def _celery_worker(
+    name: str,
+    environment: dict[str, str],
+    depends_on: list[str],
+    queues: list[str],
+    makes_namespaces: bool = False,
+) -> Service:
+    return Service(
+        name=name,
+        image="airflow",
+        command=[
+            "airflow",
+            "celery",
+            "worker",
+            *(["--queues", ",".join(queues)] if queues else []),
+            "--celery-hostname",
+            f"{name}@class",
+            # Logs go to the shared log folder the api-server reads; no log server listening
+            # on every interface.
+            "--skip-serve-logs",
+        ],
+        environment=environment,
+        depends_on=depends_on,
+        health=Health(kind="celery_ping", name=f"{name}@class"),
+        grace_seconds=30,
+        makes_namespaces=makes_namespaces,
+    )
+
+
+def _grading_environment(settings: StackSettings, airflow_env: dict[str, str]) -> dict[str, str]:
+    """A grading worker: the grader's code on the path, its own slot count, and the one folder
+    classes to grade and their outputs must be under (anyone who may trigger the DAG picks
+    the paths)."""
+    return {
+        **airflow_env,
+        "AIRFLOW__CELERY__WORKER_CONCURRENCY": str(settings.grading_concurrency),
+        "PYTHONPATH": "{{path:source}}",
+        "AUTOGRADER_GRADING_ROOT": "{{path:grading}}",
+        "GRADING_NOTIFICATIONS": "{{path:grading_notifications}}",
     }
 
 
@@ -333,20 +396,9 @@ def declare(settings: StackSettings | None = None, pinned: Pins | None = None) -
             health=_component_health("triggerer"),
         ),
         *(
-            Service(
-                name=name,
-                image="airflow",
-                command=[
-                    "airflow",
-                    "celery",
-                    "worker",
-                    "--celery-hostname",
-                    f"{name}@class",
-                    # Logs go to the shared log folder the api-server reads; no log server
-                    # listening on every interface.
-                    "--skip-serve-logs",
-                ],
-                environment={
+            _celery_worker(
+                name,
+                {
                     **airflow_env,
                     # Tasks fork from the worker: import dbt once there, not in every task.
                     "AIRFLOW__CELERY__CELERY_CONFIG_OPTIONS": (
@@ -354,11 +406,22 @@ def declare(settings: StackSettings | None = None, pinned: Pins | None = None) -
                     ),
                     "PYTHONPATH": "{{path:source}}",
                 },
-                depends_on=[*airflow_after_init, "taxi-source"],
-                health=Health(kind="celery_ping", name=f"{name}@class"),
-                grace_seconds=30,
+                [*airflow_after_init, "taxi-source"],
+                queues=[],  # Airflow's default queue: the students' DAGs
             )
             for name in settings.worker_names()
+        ),
+        # Only the grading DAG's tasks (queue "grading"): grading never slows the class's runs,
+        # and `airflow celery worker -q grading` on another machine adds capacity.
+        *(
+            _celery_worker(
+                name,
+                _grading_environment(settings, airflow_env),
+                airflow_after_init,
+                queues=["grading"],
+                makes_namespaces=True,
+            )
+            for name in settings.grading_worker_names()
         ),
         Service(
             name="dag-sync",

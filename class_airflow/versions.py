@@ -33,6 +33,12 @@ IMAGE_EXTRAS = (
     "pyyaml",
     "rich",
     "typer",
+    # The grading workers run the autograder (its sandboxes run DAGs on DuckDB).
+    "dbt-duckdb",
+    "duckdb",
+    "jinja2",
+    "matplotlib",
+    "ruff",
 )
 
 

@@ -235,6 +235,7 @@ def up(
         paths.dbt_target,
         paths.notifications.parent,
         paths.run,
+        paths.grading,
     ):
         folder.mkdir(parents=True, exist_ok=True)
     private_dir(paths.secrets)

@@ -1,5 +1,7 @@
 """The corpus is built once per test session from its definitions (tests/corpus/) and graded once
-(the expensive part: every submission's DAG really runs); every corpus test reads that grading."""
+(the expensive part: every submission's DAG really runs); every corpus test reads that grading.
+Its results go to one folder for all xdist workers of the run (`graded_corpus_dir`), where the
+grading-DAG test reuses them instead of grading the same submissions again."""
 
 from __future__ import annotations
 
@@ -26,6 +28,12 @@ class GradedCorpus:
     canary: Path
 
 
+def graded_corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The graded corpus's output folder, the same for every xdist worker of this run."""
+    base = tmp_path_factory.getbasetemp()
+    return (base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base) / "graded-corpus"
+
+
 @pytest.fixture(scope="session")
 def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Every submission of the corpus, one folder each (`reference`, `cycle`, ...)."""
@@ -34,7 +42,8 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def graded_corpus(tmp_path_factory: pytest.TempPathFactory, corpus: Path) -> GradedCorpus:
-    out = tmp_path_factory.mktemp("corpus-out")
+    out = graded_corpus_dir(tmp_path_factory)
+    out.mkdir()
     # A file anyone could delete: deletes_files must not reach it from inside its sandbox.
     canary_dir = Path(tempfile.mkdtemp(prefix="autograder-canary-"))
     os.chmod(canary_dir, 0o777)

@@ -10,10 +10,7 @@ and written to test-artifacts/class_stack.json.
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import socket
-import tempfile
 import time
 import urllib.request
 from contextlib import closing
@@ -26,10 +23,15 @@ from class_airflow import credentials, deploy, provision, shared_repo
 from class_airflow import roster as roster_module
 from class_airflow.airflow_api import AirflowApi
 from class_airflow.errors import ClassError
-from class_airflow.paths import ClassPaths
 from class_airflow.placement import TwinPlacement
-from class_airflow.stack import StackSettings, declare
+from class_airflow.stack import declare
 from class_airflow.twin import processes, runner
+from tests.class_airflow.stacks import (
+    ClassStack,
+    running_stack,
+    settings_on_free_ports,
+    wait_for,
+)
 from tests.class_airflow.students import (
     GOOD,
     HOSTILE,
@@ -41,7 +43,6 @@ from tests.class_airflow.students import (
     roster_text,
 )
 from tests.conftest import LATEST_PUBLISHED, REPO
-from tests.process_ledger import record_started
 
 pytestmark = pytest.mark.slow
 MONTH = "2024-02"  # a quiet month: one of the smallest files
@@ -49,111 +50,28 @@ LOGICAL_DATE = f"{MONTH}-01T00:00:00Z"
 MEASURED: dict[str, float | int | str] = {}
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for(probe, seconds: float, what: str):
-    deadline = time.monotonic() + seconds
-    last = None
-    while time.monotonic() < deadline:
-        try:
-            if result := probe():
-                return result
-        except (ClassError, OSError) as err:
-            last = err
-        time.sleep(2)
-    raise AssertionError(f"timed out after {seconds:.0f} s waiting for {what}; last error: {last}")
-
-
-class ClassStack:
-    def __init__(self, paths: ClassPaths, roster_path: Path, settings: StackSettings):
-        self.paths, self.roster_path, self.settings = paths, roster_path, settings
-        self.base = f"http://127.0.0.1:{settings.api_port}"
-
-    def teacher(self) -> AirflowApi:
-        return AirflowApi.login(
-            self.base, credentials.TEACHER_LOGIN, credentials.teacher_password(self.paths)
-        )
-
-    def student(self, student_id: str) -> AirflowApi:
-        login = credentials.student_login(self.paths, student_id)
-        return AirflowApi.login(self.base, student_id, login.ui_password)
-
-    def superuser_url(self) -> str:
-        password = credentials.superuser_password(self.paths)
-        return f"postgresql://postgres:{password}@127.0.0.1:{self.settings.postgres_port}/postgres"
-
-    def connect_as(self, student_id: str, database: str = "taxi"):
-        import psycopg2
-
-        login = credentials.student_login(self.paths, student_id)
-        return psycopg2.connect(
-            host="127.0.0.1",
-            port=self.settings.postgres_port,
-            user=login.db_role,
-            password=login.db_password,
-            dbname=database,
-            connect_timeout=10,
-        )
-
-    def rows(self, student_id: str) -> dict[str, int]:
-        with closing(provision.connect(self.superuser_url(), "taxi")) as con, con.cursor() as cur:
-            cur.execute(
-                f"SELECT to_char(source_month, 'YYYY-MM'), count(*) FROM airflow_{student_id}"
-                ".raw_trips GROUP BY 1"
-            )
-            return dict(cur.fetchall())
-
-
 @pytest.fixture(scope="module")
 def stack():
-    # Not under pytest's tmp_path: that is 0700, and PostgreSQL runs as its own user.
-    state = Path(tempfile.mkdtemp(prefix="week11-class-"))
-    os.chmod(state, 0o755)
-    paths = ClassPaths(state / "state")
-    roster_path = state / "roster.csv"
-    roster_path.write_text(
-        roster_text([*GOOD, *HOSTILE]).replace(
-            "Sophie,sophie@",
-            '"<b>Sophie</b> & co",sophie@',  # a name the HTML page must escape
-        )
+    roster = roster_text([*GOOD, *HOSTILE]).replace(
+        "Sophie,sophie@",
+        '"<b>Sophie</b> & co",sophie@',  # a name the HTML page must escape
     )
-    settings = StackSettings(
+    settings = settings_on_free_ports(
         workers=2,
         worker_concurrency=2,
-        api_port=_free_port(),
-        postgres_port=_free_port(),
-        redis_port=_free_port(),
-        taxi_source_port=_free_port(),
+        grading_workers=0,  # tests/class_airflow/test_grading_dag.py grades on its own stack
         sync_interval=3,
         gate_timeout=10,
         latest_month=LATEST_PUBLISHED,
     )
-    began = time.monotonic()
     try:
-        runner.up(paths, roster_path, settings)
-        for entry in runner.load_record(paths)["services"]:
-            record_started(entry["pid"])
-        MEASURED["class_up_to_healthy_s"] = round(time.monotonic() - began, 1)
-        yield ClassStack(paths, roster_path, settings)
+        with running_stack(roster, settings, MEASURED) as running:
+            yield running
     finally:
-        alive = runner.stack_processes(paths)
-        MEASURED["stack_processes"] = len(alive)
-        MEASURED["stack_rss_mb"] = round(sum(p.rss_kb for p in alive) / 1024)
-        killed = runner.down(paths)
-        left = processes.living_in_sessions(
-            {e["pid"] for e in runner.load_record(paths)["services"]}
-        )
         artifacts = REPO / "test-artifacts"
         artifacts.mkdir(exist_ok=True)
         (artifacts / "class_stack.json").write_text(json.dumps(MEASURED, indent=2) + "\n")
         print("\nclass stack measurements:", json.dumps(MEASURED, indent=2))
-        print("killed after the grace period:", killed)
-        assert not left, f"still running after down: {left}"
-        shutil.rmtree(state, ignore_errors=True)
 
 
 def test_the_twin_runs_what_the_declaration_and_compose_yaml_say(stack: ClassStack) -> None:
@@ -216,10 +134,14 @@ def test_pushes_deploy_the_good_and_hold_back_the_hostile(stack: ClassStack, tmp
         dags = teacher.dags()
         return dags if wanted <= {d["dag_id"] for d in dags} else None
 
-    visible = _wait_for(all_visible, 600, "the good DAGs in /api/v2/dags")
+    visible = wait_for(all_visible, 600, "the good DAGs in /api/v2/dags")
     MEASURED["push_to_visible_s"] = round(time.monotonic() - pushed, 1)
 
-    assert {d["dag_id"] for d in visible} == wanted  # nothing else reached the scheduler
+    # Nothing else reached the scheduler from the students' bundle; the grading DAG has its own.
+    assert {d["dag_id"] for d in visible if d["bundle_name"] == "dags-folder"} == wanted
+    assert {d["dag_id"] for d in visible if d["bundle_name"] != "dags-folder"} == {
+        "grade_assignment"
+    }
     assert all(d["is_paused"] for d in visible), "new DAGs start paused"
     assert teacher.import_errors() == []
     state = deploy.DeployState.load(stack.paths)
@@ -252,7 +174,7 @@ def _wait_runs(stack: ClassStack, runs: dict[str, str], seconds: float) -> dict[
         }
         return states if all(v in ("success", "failed") for v in states.values()) else None
 
-    return _wait_for(finished, seconds, "the runs to finish")
+    return wait_for(finished, seconds, "the runs to finish")
 
 
 def test_every_student_runs_their_dag_on_the_celery_workers(stack: ClassStack) -> None:
@@ -340,7 +262,7 @@ def test_the_dag_processor_keeps_parsing_and_a_broken_update_is_held_back(
         work, "grace", {"dags/grace/taxi_pipeline.py": REFERENCE + "\nraise RuntimeError\n"}, "v2"
     )
     push(work)
-    _wait_for(
+    wait_for(
         lambda: deploy.DeployState.load(stack.paths).students["grace"].held_commit == broken,
         120,
         "the gate to judge grace's update",
@@ -348,7 +270,7 @@ def test_the_dag_processor_keeps_parsing_and_a_broken_update_is_held_back(
     entry = deploy.DeployState.load(stack.paths).students["grace"]
     assert entry.deployed_commit == before and "RuntimeError" in entry.held_reasons[0]
     assert (stack.paths.dags / "grace" / "taxi_pipeline.py").read_text() == REFERENCE
-    later = _wait_for(
+    later = wait_for(
         lambda: (
             (h := teacher.health())["dag_processor"]["latest_dag_processor_heartbeat"] != first_beat
             and h

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import yaml
 
 from class_airflow import compose
@@ -79,3 +82,24 @@ def test_no_secret_or_roster_value_is_written_into_compose_yaml() -> None:
 
 def test_the_lock_is_what_the_image_pins() -> None:
     assert pins().requirement_lines()[0].startswith("apache-airflow-providers-celery==")
+
+
+def test_grading_workers_serve_only_the_grading_queue_and_its_dag_is_a_bundle(tmp_path) -> None:
+    stack = declare(StackSettings(workers=2, grading_workers=2))
+    grading = [s for s in stack.services if s.name.startswith("grading-")]
+    assert [s.name for s in grading] == ["grading-worker-1", "grading-worker-2"]
+    for service in grading:
+        assert service.command[service.command.index("--queues") + 1] == "grading"
+        assert service.environment["AUTOGRADER_GRADING_ROOT"] == "{{path:grading}}"
+    for name in ("worker-1", "worker-2"):
+        assert "--queues" not in stack.service(name).command  # Airflow's default queue only
+    composed = yaml.safe_load(compose.render_compose(stack))["services"]
+    assert composed["grading-worker-1"]["cap_add"] == ["SYS_ADMIN"]
+    assert "cap_add" not in composed["worker-1"]
+    place = TwinPlacement(ClassPaths(tmp_path), tmp_path / "roster.csv", {})
+    listed = stack.service("dag-processor").environment[
+        "AIRFLOW__DAG_PROCESSOR__DAG_BUNDLE_CONFIG_LIST"
+    ]
+    bundles = {b["name"]: b["kwargs"]["path"] for b in json.loads(place.text(listed))}
+    assert bundles["dags-folder"] == str(ClassPaths(tmp_path).dags)
+    assert (Path(bundles["grading"]) / "grade_assignment.py").is_file()
