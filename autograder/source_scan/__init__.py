@@ -11,6 +11,7 @@ syntax.py         the AST helpers they share
 from __future__ import annotations
 
 import ast
+import threading
 
 from autograder.source_scan.dag_arguments import scan_dag_arguments
 from autograder.source_scan.facts import Finding, SourceFacts, StartDate
@@ -21,13 +22,18 @@ from autograder.source_scan.wall_clock import scan_wall_clock
 
 __all__ = ["Finding", "SourceFacts", "StartDate", "scan_files"]
 
+# `grade --jobs N` scans in N threads; CPython 3.11's parser is not safe for that
+# ("SystemError: AST constructor recursion depth mismatch", python/cpython#106905).
+_PARSE_LOCK = threading.Lock()
+
 
 def scan_files(files: dict[str, str], main: str = "dags/taxi_pipeline.py") -> SourceFacts:
     """Scan the DAG file `main` (and look for stubs and legacy idioms in all of `files`)."""
     facts = SourceFacts(file=main)
     for name, text in sorted(files.items()):
         try:
-            tree = ast.parse(text, filename=name)
+            with _PARSE_LOCK:
+                tree = ast.parse(text, filename=name)
         except SyntaxError as err:
             if name == main:
                 facts.syntax_error = f"{name}:{err.lineno}: {err.msg}"

@@ -10,6 +10,8 @@ and written to test-artifacts/class_stack.json.
 from __future__ import annotations
 
 import json
+import os
+import signal
 import socket
 import time
 import urllib.request
@@ -43,6 +45,7 @@ from tests.class_airflow.students import (
     roster_text,
 )
 from tests.conftest import LATEST_PUBLISHED, REPO
+from tests.process_ledger import record_started
 
 pytestmark = pytest.mark.slow
 MONTH = "2024-02"  # a quiet month: one of the smallest files
@@ -357,14 +360,12 @@ def test_chapter_08s_student_steps_deploy_run_and_count_on_the_class_airflow(
 def test_a_worker_that_died_is_started_again_by_class_up_and_nothing_else_is(
     stack: ClassStack,
 ) -> None:
-    import signal
-
     record = runner.load_record(stack.paths)
     pids = {entry["name"]: entry["pid"] for entry in record["services"]}
     victim = stack.settings.worker_names()[-1]
     for process in processes.living_in_sessions({pids[victim]}):
         os.kill(process.pid, signal.SIGKILL)  # the OOM killer, or a crash
-    _wait_for(lambda: runner.stopped_services(stack.paths) == [victim], 60, f"{victim} to be gone")
+    wait_for(lambda: runner.stopped_services(stack.paths) == [victim], 60, f"{victim} to be gone")
     report = runner.up(stack.paths, stack.roster_path, stack.settings)
     assert report.restarted == [victim]
     after = {entry["name"]: entry["pid"] for entry in runner.load_record(stack.paths)["services"]}
