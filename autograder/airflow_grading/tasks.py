@@ -36,6 +36,7 @@ from autograder.reporters.gradescope import read_result
 from autograder.results import ClassResult, SubmissionResult
 from autograder.sandbox.isolation import detect_isolation
 from autograder.sandbox.runner import SandboxSession
+from autograder.secret import read_secret
 from autograder.submission import load_submission
 
 # Set on the grading workers (class_airflow/stack.py): the folder every class to grade and
@@ -65,10 +66,13 @@ class GradingRequest(BaseModel):
     run_timeout: float = Field(180.0, gt=0, description="Seconds one DAG run may take.")
 
     def options(self) -> GradingOptions:
+        # The hidden checks' secret comes from the grading workers' $AUTOGRADER_SECRET, never
+        # from a param: params are shown in the UI to everyone who can see the run.
         return GradingOptions(
             public_only=self.public_only,
             import_timeout=self.import_timeout,
             run_timeout=self.run_timeout,
+            secret=None if self.public_only else read_secret(None),
         )
 
 
@@ -113,7 +117,7 @@ def discover_class(request: GradingRequest) -> list[str]:
     folders = selected_submissions(request.submissions, request.out)
     request.out.mkdir(parents=True, exist_ok=True)
     options = request.options()
-    answer_key.load_or_build(options.resolved_cache_dir())
+    answer_key.load_or_build(options.resolved_cache_dir(), options.hidden_parameters().key_months)
     session = SandboxSession(options, hide=[])
     try:
         session.template_db()
@@ -130,16 +134,17 @@ def grade_student(request: GradingRequest, student: str) -> dict:
     """
     began = time.monotonic()
     options = request.options()
-    version = grader_version()
+    version = grader_version(options.hidden_parameters())
     folder = request.submissions / student
     try:
         submission = load_submission(folder)
     except AutograderError as err:  # the student's folder is unusable: that is a grade
-        result = failed_result(student, "", version, str(err))
+        isolation = detect_isolation(options.isolation).kind
+        result = failed_result(student, "", version, str(err), isolation)
         write_student_outputs(request.out, result, options)
         return _graded(result, began)
     cache = options.resolved_cache_dir()
-    key = answer_key.load_or_build(cache)
+    key = answer_key.load_or_build(cache, options.hidden_parameters().key_months)
     session = SandboxSession(options, hide=[request.submissions, request.out, cache])
     try:
         result, notes = grade_loaded(submission, session, key, options, version)
@@ -169,13 +174,15 @@ def _content_hash(folder: Path) -> str:
         return ""  # what a failed load's zero row records
 
 
-def _result_or_gap(request: GradingRequest, student: str, version: str) -> SubmissionResult:
+def _result_or_gap(
+    request: GradingRequest, student: str, version: str, isolation: str
+) -> SubmissionResult:
     """The student's result file if this grader made it from the folder as it is now;
     otherwise (its task died before writing) a zero row saying why."""
     result = read_result(request.out, student)
     content = _content_hash(request.submissions / student)
     if result is None or (result.grader_version, result.submission_hash) != (version, content):
-        return failed_result(student, content, version, NOT_FINISHED)
+        return failed_result(student, content, version, NOT_FINISHED, isolation)
     return result
 
 
@@ -187,14 +194,16 @@ def collect_class(
     Returns what the teacher is told: counts, the mean, the tiers and where the report is.
     """
     options = request.options()
-    version = grader_version()
-    results = tuple(_result_or_gap(request, s, version) for s in sorted(students))
+    version = grader_version(options.hidden_parameters())
+    isolation = detect_isolation(options.isolation)
+    results = tuple(_result_or_gap(request, s, version, isolation.kind) for s in sorted(students))
     class_result = ClassResult(
         results=results,
         ungraded=tuple(r.student for r in results if r.error),
         seconds=seconds,
         timings=timings,
-        notes=detect_isolation(options.isolation).warnings,
+        notes=isolation.warnings,
+        isolation=isolation.kind,
     )
     write_class_outputs(request.out, class_result, options)
     tiers: dict[str, int] = {}
