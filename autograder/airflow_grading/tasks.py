@@ -22,6 +22,7 @@ from pathlib import Path
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from autograder import answer_key
+from autograder.airflow_grading import class_repository
 from autograder.errors import AutograderError
 from autograder.files import atomic_write_text, ensure_private_dir
 from autograder.grading import (
@@ -42,6 +43,8 @@ from autograder.submission import load_submission
 # Set on the grading workers (class_airflow/stack.py): the folder every class to grade and
 # every output must be under, since anyone who may trigger the DAG chooses both paths.
 ROOT_VARIABLE = "AUTOGRADER_GRADING_ROOT"
+# Under `out`: where a class repository's commit is exported for grading.
+REPOSITORY_EXPORT = "submissions"
 # Where `notification` appends its line (a JSON line per run), when set.
 NOTIFICATIONS_VARIABLE = "GRADING_NOTIFICATIONS"
 NOT_FINISHED = (
@@ -59,7 +62,11 @@ class GradingRequest(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    submissions: Path = Field(description="Folder with one sub-folder per student.")
+    submissions: Path | None = Field(None, description="Folder with one sub-folder per student.")
+    repository: Path | None = Field(
+        None, description="Or the class DAG repository: grade each dags/<id>/ at `commit`."
+    )
+    commit: str = Field("main", description="The repository's branch, tag or commit to grade.")
     out: Path = Field(description="Where grades.csv, results/, feedback/ ... go.")
     public_only: bool = Field(False, description="Only the public checks.")
     import_timeout: float = Field(30.0, gt=0, description="Seconds a DAG file may import for.")
@@ -101,19 +108,34 @@ def request_from(params: Mapping) -> GradingRequest:
             "the grading DAG's params are wrong: " + "; ".join(lines) + ". Fix: trigger again "
             "with the params the DAG's form shows."
         ) from None
+    if (request.submissions is None) == (request.repository is None):
+        raise AutograderError(
+            "the grading DAG needs either param 'submissions' (a folder of hand-ins) or param "
+            "'repository' (the class DAG repository), not both and not neither. Fix: trigger "
+            "again with one of them."
+        )
     root = os.environ.get(ROOT_VARIABLE)
     root_path = Path(root).resolve() if root else None
+    out = _check_place("out", request.out, root_path)
+    if request.repository is not None:
+        # discover exports the commit here; every mapped task of the run reads that export.
+        submissions = out / REPOSITORY_EXPORT
+        repository = _check_place("repository", request.repository, None)
+    else:
+        submissions = _check_place("submissions", request.submissions, root_path)
+        repository = None
     return request.model_copy(
-        update={
-            "submissions": _check_place("submissions", request.submissions, root_path),
-            "out": _check_place("out", request.out, root_path),
-        }
+        update={"submissions": submissions, "repository": repository, "out": out}
     )
 
 
 def discover_class(request: GradingRequest) -> list[str]:
     """The students to grade (their folder names). Builds the answer key and the sandbox's
     template database once, here, so the parallel grading tasks only read them."""
+    if request.repository is not None:
+        commit, _ = class_repository.export(request.repository, request.commit, request.submissions)
+        request.out.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(request.out / "source.txt", f"{request.repository} at {commit}\n")
     folders = selected_submissions(request.submissions, request.out)
     request.out.mkdir(parents=True, exist_ok=True)
     options = request.options()

@@ -121,3 +121,60 @@ def test_a_folder_that_is_no_submission_is_a_grade_not_a_task_failure(tmp_path) 
     assert read_result(tmp_path / "out", lost) == read_result(tmp_path / "cli", lost)
     grades = (tmp_path / "out" / "grades.csv").read_text()
     assert grades == (tmp_path / "cli" / "grades.csv").read_text()
+
+
+def _class_repository(tmp_path: Path) -> tuple[Path, list[str]]:
+    """A bare class repository: ada's DAG in two versions, bo's folder with only a README."""
+    import subprocess
+
+    work, bare = tmp_path / "work", tmp_path / "repo.git"
+
+    def git(*args: str, cwd: Path = work) -> str:
+        return subprocess.run(
+            ["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+            cwd=cwd, check=True, capture_output=True, text=True,
+        ).stdout.strip()  # fmt: skip
+
+    work.mkdir()
+    git("init", "--quiet", "--initial-branch", "main")
+    commits = []
+    for version in ("v1", "v2"):
+        (work / "dags" / "ada").mkdir(parents=True, exist_ok=True)
+        (work / "dags" / "bo").mkdir(parents=True, exist_ok=True)
+        (work / "dags" / "ada" / "taxi_pipeline.py").write_text(f"# {version}\n")
+        (work / "dags" / "bo" / "README.md").write_text("nothing yet\n")
+        git("add", "-A")
+        git("commit", "--quiet", "-m", version)
+        commits.append(git("rev-parse", "HEAD"))
+    git("clone", "--quiet", "--bare", str(work), str(bare), cwd=tmp_path)
+    return bare, commits
+
+
+def test_a_class_repository_is_exported_per_student_at_the_commit(tmp_path) -> None:
+    from autograder.airflow_grading import class_repository
+
+    bare, (first, second) = _class_repository(tmp_path)
+    into = tmp_path / "out" / "submissions"
+    sha, students = class_repository.export(bare, first, into)
+    assert (sha, students) == (first, ["ada"])  # bo has no Python file: nothing to grade
+    assert (into / "ada" / "dags" / "taxi_pipeline.py").read_text() == "# v1\n"
+    sha, _ = class_repository.export(bare, "main", into)  # replaces the earlier export
+    assert sha == second
+    assert (into / "ada" / "dags" / "taxi_pipeline.py").read_text() == "# v2\n"
+    assert sorted(p.name for p in into.iterdir()) == ["ada"]
+    with pytest.raises(AutograderError, match="Fix: give the class repository"):
+        class_repository.export(bare, "no-such-branch", into)
+
+
+def test_the_dag_takes_a_folder_or_a_repository_not_both(tmp_path, monkeypatch) -> None:
+    monkeypatch.delenv(tasks.ROOT_VARIABLE, raising=False)
+    bare, _ = _class_repository(tmp_path)
+    request = tasks.request_from(
+        {"repository": str(bare), "commit": "main", "out": str(tmp_path / "out")}
+    )
+    assert request.submissions == (tmp_path / "out" / tasks.REPOSITORY_EXPORT).resolve()
+    assert request.repository == bare.resolve()
+    with pytest.raises(AutograderError, match="not both and not neither"):
+        tasks.request_from(_params(tmp_path, repository=str(bare)))
+    with pytest.raises(AutograderError, match="not both and not neither"):
+        tasks.request_from({"out": str(tmp_path / "out")})

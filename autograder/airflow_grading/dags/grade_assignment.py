@@ -52,6 +52,12 @@ def _tasks():
         "submissions": Param(
             None, type=["null", "string"], description="Folder with one sub-folder per student."
         ),
+        "repository": Param(
+            None,
+            type=["null", "string"],
+            description="Or the class DAG repository: each dags/<id>/ at `commit` is graded.",
+        ),
+        "commit": Param("main", type="string", description="Branch, tag or commit to grade."),
         "out": Param(None, type=["null", "string"], description="Folder for the outputs."),
         "public_only": Param(False, type="boolean", description="Only the public checks."),
         "import_timeout": Param(30.0, type="number", exclusiveMinimum=0),
