@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import re
 from datetime import datetime
 
 from autograder.checks.context import DAG_FILE_NAME, REQUIRED_TASKS, SINGLE_DAG, Context
@@ -79,9 +81,47 @@ def imports(ctx: Context) -> Outcome:
             f"The file calls sys.exit() while it is imported ({last}); a DAG file must never "
             "stop the process that imports it."
         )
+    elif missing := _missing_module(error):
+        why = (
+            f"not available in the grading environment: {missing}. The grader has only the "
+            "packages assignment/CONTRACT.md (section 4) lists; your laptop may have more. This "
+            "is a limit of the grading environment: use one of those packages, or ask your "
+            "teacher."
+        )
     else:
         why = f"Importing failed: {last}"
     return Outcome.fail(why, error)
+
+
+# What a submission may import at grading time (assignment/CONTRACT.md, section 4 lists them).
+GRADING_MODULES = (
+    "airflow",
+    "airflow.providers.standard",
+    "airflow.providers.postgres",
+    "airflow.providers.celery",
+    "dbt",
+    "duckdb",
+    "pyarrow",
+    "pandas",
+    "requests",
+    "psycopg2",
+    "sqlalchemy",
+    "pendulum",
+)
+_NO_MODULE = re.compile(r"ModuleNotFoundError: No module named '([\w.]+)'")
+
+
+def _missing_module(error: str) -> str | None:
+    """The module a ModuleNotFoundError names, when it is not one the grader provides."""
+    found = _NO_MODULE.search(error)
+    if found is None:
+        return None
+    module = found.group(1)
+    if importlib.util.find_spec(module.split(".")[0]) is not None and module.startswith(
+        GRADING_MODULES
+    ):
+        return None  # a module of an installed package: a wrong name, not a missing package
+    return module
 
 
 @check(

@@ -112,3 +112,42 @@ def test_retries_need_a_count_and_a_delay(tmp_path) -> None:
     tasks = [dict(t, retries=2, retry_delay_seconds=0.0) for t in snapshot_with()["dag"]["tasks"]]
     outcome = run_check("integrity_retries", context(tmp_path, snapshot=snapshot_with(tasks=tasks)))
     assert outcome.fraction == 0 and "retry_delay=0 s" in outcome.message
+
+
+@pytest.mark.parametrize(
+    "error, named",
+    [
+        ("ModuleNotFoundError: No module named 'polars'", "polars"),
+        (
+            "ModuleNotFoundError: No module named 'great_expectations.core'",
+            "great_expectations.core",
+        ),
+        ("ModuleNotFoundError: No module named 'airflow.operators.bash'", None),  # Airflow 2 path
+        ("ModuleNotFoundError: No module named 'pandas.io.nothing'", None),  # a wrong name
+        ("NameError: name 'x' is not defined", None),
+    ],
+)
+def test_a_package_the_grader_lacks_is_named_as_the_graders_limit(tmp_path, error, named) -> None:
+    snapshot = {**snapshot_with(), "dag": None, "import_errors": {"taxi_pipeline.py": error}}
+    outcome = run_check("integrity_imports", context(tmp_path, snapshot=snapshot))
+    assert outcome.fraction == 0
+    said = f"not available in the grading environment: {named}"
+    assert (said in outcome.message) == (named is not None), outcome.message
+
+
+def test_the_contract_lists_exactly_what_the_grading_environment_can_import() -> None:
+    import importlib.util
+    import re
+
+    from autograder.checks.integrity import GRADING_MODULES
+    from tests.conftest import REPO
+
+    contract = (REPO / "assignment" / "CONTRACT.md").read_text()
+    section = contract[contract.index("What your DAG can import") :].split("\n\n")[0]
+    named = set(re.findall(r"`([a-z0-9_.]+)`", section))
+    providers = set(re.findall(r"`(standard|postgres|celery)`", section))
+    listed = {m for m in GRADING_MODULES if not m.startswith("airflow.providers.")}
+    assert listed <= named, listed - named
+    assert {m.rsplit(".", 1)[-1] for m in GRADING_MODULES if "providers" in m} == providers
+    for module in GRADING_MODULES:
+        assert importlib.util.find_spec(module) is not None, f"{module} is not installed"
