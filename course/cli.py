@@ -203,12 +203,29 @@ def grade(
     out.print(table)
     if report.isolation:
         out.print(f"sandbox: {report.isolation}", highlight=False)
+        _note_without_secret(_course(root).root)
     for line in report.regrades:
         out.print(line, highlight=False)
     if report.regrade_report:
         out.print(f"regrade report: {report.regrade_report}", highlight=False)
     if any(s.status == "failed" for s in report.students.values()):
         raise typer.Exit(1)
+
+
+def _note_without_secret(root: Path) -> None:
+    """Say so when the hidden checks ran with the public values students can read."""
+    import os
+
+    from course.settings import load_settings
+
+    if load_settings(root).autograder.secret_file is None and not os.environ.get(
+        "AUTOGRADER_SECRET"
+    ):
+        out.print(
+            "[yellow]note:[/] no secret (course.toml [autograder] secret_file, or "
+            "$AUTOGRADER_SECRET): the hidden checks used the public months and faults that "
+            "students can read in autograder/scenarios.py.",
+        )
 
 
 @app.command()

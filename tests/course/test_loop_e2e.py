@@ -387,6 +387,8 @@ def test_the_students_answers_reach_the_gradebook_for_manual_grading(loop: Loop)
 def test_every_grading_summary_names_the_sandbox(loop: Loop) -> None:
     said = " ".join(loop.outputs["grade"].split())
     assert re.search(r"sandbox: (root|user)-namespaces", said), said
+    # The class's course.toml names no secret: the teacher is told the hidden values are public.
+    assert "no secret (course.toml [autograder] secret_file" in said
     assert loop.report.isolation.startswith(("root-namespaces", "user-namespaces"))
     summary = json.loads((loop.course.checks_out / "summary.json").read_text())
     assert summary["isolation"] in ("root-namespaces", "user-namespaces")
