@@ -45,6 +45,22 @@ def test_one_month_end_to_end(pipeline_env) -> None:
     assert pipeline_env.notes()[-1]["status"] == "success"
 
 
+def test_the_ui_sees_a_run_of_seconds_not_of_the_days_since_its_logical_date(
+    pipeline_env,
+) -> None:
+    """dag.test() alone records the run as started at its logical date (2024-02-01)."""
+    from airflow.models import DagRun
+    from airflow.utils.session import create_session
+
+    report = run("2024-02")
+    with create_session() as session:
+        stored = session.query(DagRun).filter(DagRun.run_id == report.run_id).one()
+        start, end, duration = stored.start_date, stored.end_date, stored.duration
+    assert start.year == end.year and start <= end
+    assert 0 < duration <= report.seconds + 1
+    assert stored.logical_date.isoformat().startswith("2024-02-01")
+
+
 def test_rerunning_a_month_leaves_the_warehouse_identical(pipeline_env) -> None:
     assert run("2024-02").succeeded
     first = warehouse.fingerprint(pipeline_env.warehouse)
