@@ -16,6 +16,7 @@ import html
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -95,7 +96,7 @@ def parse_like_the_dag_processor(
         DagBundlesManager().sync_bundles_to_db(session=session)
     rows = []
     for step, folder in enumerate(order, start=1):
-        with quiet():
+        with quiet(), _sys_path_kept():
             bag = BundleDagBag(
                 str(bundle / folder / "dag.py"), bundle_path=bundle, bundle_name="dags-folder"
             )
@@ -116,6 +117,16 @@ def parse_like_the_dag_processor(
                     }
                 )
     return Table(rows)
+
+
+@contextmanager
+def _sys_path_kept() -> Iterator[None]:
+    """A bundle's DagBag puts the bundle's folder on sys.path for good; this one is scratch."""
+    saved = list(sys.path)
+    try:
+        yield
+    finally:
+        sys.path[:] = saved
 
 
 def rehearse_deploy(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from airflow_env.settings import ensure_db
 from workbook import metadata, processes
 from workbook.paths import NOTEBOOKS
@@ -14,9 +16,13 @@ def _serialize(dag_file) -> None:
 
     with create_session() as session:
         DagBundlesManager().sync_bundles_to_db(session=session)
-    bag = BundleDagBag(str(dag_file), bundle_path=dag_file.parent, bundle_name="dags-folder")
-    assert not bag.import_errors, bag.import_errors
-    sync_bag_to_db(bag, "dags-folder", None)
+    saved = list(sys.path)  # a bundle's DagBag adds the bundle to sys.path for good
+    try:
+        bag = BundleDagBag(str(dag_file), bundle_path=dag_file.parent, bundle_name="dags-folder")
+        assert not bag.import_errors, bag.import_errors
+        sync_bag_to_db(bag, "dags-folder", None)
+    finally:
+        sys.path[:] = saved
 
 
 def test_a_backfill_runs_ten_at_once_unless_told_whatever_the_dags_limit() -> None:

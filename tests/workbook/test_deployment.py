@@ -35,8 +35,12 @@ def wb(tmp_path: Path) -> SimpleNamespace:
 
 
 def test_two_files_with_one_dag_id_the_last_parsed_wins_without_any_error(wb) -> None:
+    import sys
+
     files = {who: SALES.format(who=who) for who in ("ada", "bo")}
     table = parse_like_the_dag_processor(wb, files, order=["ada", "bo", "ada", "bo"])
+    # The scratch bundle is not left on sys.path (a sandbox would expose what is on it).
+    assert not [entry for entry in sys.path if entry.startswith(str(wb.work))]
     owners = [row["the UI now shows"] for row in table]
     assert owners == ["ada/dag.py", "bo/dag.py", "ada/dag.py", "bo/dag.py"]
     assert {row["import errors"] for row in table} == {0}
