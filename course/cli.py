@@ -20,6 +20,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from course.errors import CourseError
@@ -56,7 +57,7 @@ def _say(message: str) -> None:
 
 
 def _fail(exc: CourseError) -> typer.Exit:
-    err.print(f"[bold red]error:[/] {exc}")
+    err.print(f"[bold red]error:[/] {escape(str(exc))}")
     return typer.Exit(1)
 
 
@@ -222,7 +223,7 @@ def _note_without_secret(root: Path) -> None:
         "AUTOGRADER_SECRET"
     ):
         out.print(
-            "[yellow]note:[/] no secret (course.toml [autograder] secret_file, or "
+            "[yellow]note:[/] no secret (course.toml \\[autograder] secret_file, or "
             "$AUTOGRADER_SECRET): the hidden checks used the public months and faults that "
             "students can read in autograder/scenarios.py.",
         )

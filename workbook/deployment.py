@@ -33,9 +33,8 @@ if TYPE_CHECKING:
     from class_airflow.student import ClassLogin
     from workbook.session import Workbook
 
-LOGIN_FILE = (
-    Path(__file__).resolve().parents[1] / "class_login.json"
-)  # git-ignored; `class credentials <id> --json`
+# What `class credentials <id> --json` printed, saved by the student (git-ignored).
+LOGIN_FILE = Path(__file__).resolve().parents[1] / "class_login.json"
 
 
 @dataclass(frozen=True)

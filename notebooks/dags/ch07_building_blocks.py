@@ -100,8 +100,8 @@ def ch07_building_blocks():
                 return len(answer.read())
 
         @task
-        def report(sizes: list[int]) -> dict:
-            return {"files": len(sizes), "bytes": sum(sizes)}
+        def report(sizes: list[int]) -> str:
+            return f"{len(sizes)} files, {sum(sizes)} bytes"
 
         report(size_of.expand(month=months_to_check()))
     # [END mapping]
