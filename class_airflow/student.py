@@ -19,6 +19,7 @@ from class_airflow import credentials, shared_repo
 from class_airflow.airflow_api import AirflowApi
 from class_airflow.errors import ClassError
 from class_airflow.paths import ClassPaths
+from class_airflow.roster import Student
 
 FINISHED = ("success", "failed")
 
@@ -37,11 +38,11 @@ class ClassLogin:
 
     @property
     def dag_id(self) -> str:
-        return f"{self.student}_taxi_pipeline"
+        return f"{Student(self.student).dag_prefix}taxi_pipeline"
 
     @property
     def schema(self) -> str:
-        return f"airflow_{self.student}"
+        return Student(self.student).schema
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2) + "\n"

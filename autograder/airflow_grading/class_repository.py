@@ -32,18 +32,23 @@ def _git(repository: Path, *args: str) -> bytes:
     return done.stdout
 
 
+def _git_dir(repository: Path) -> Path:
+    """A bare repository as it is; a checkout through its .git folder."""
+    if not (repository / "HEAD").exists() and (repository / ".git").is_dir():
+        return repository / ".git"
+    return repository
+
+
 def resolve(repository: Path, commit: str) -> str:
     """The full commit id `commit` (a branch, tag or id) names in `repository`."""
-    if not (repository / "HEAD").exists() and (repository / ".git").is_dir():
-        repository = repository / ".git"
+    repository = _git_dir(repository)
     return _git(repository, "rev-parse", "--verify", f"{commit}^{{commit}}").decode().strip()
 
 
 def export(repository: Path, commit: str, into: Path) -> tuple[str, list[str]]:
     """Replace `into` with one submission folder per student of `commit`; returns the commit
     id and the student ids, sorted."""
-    if not (repository / "HEAD").exists() and (repository / ".git").is_dir():
-        repository = repository / ".git"
+    repository = _git_dir(repository)
     sha = resolve(repository, commit)
     archive = _git(repository, "archive", "--format=tar", sha, "dags")
     into.parent.mkdir(parents=True, exist_ok=True)
