@@ -5,7 +5,9 @@ student a database password and a UI password. Three files are derived from it w
 roster changes, each in the format its reader wants:
 
 - `secrets/class.env`: the `CLASS_*` values every rendering substitutes (also Compose's
-  `--env-file`), including `CLASS_UI_USERS`, the simple auth manager's user list;
+  `--env-file`), including `CLASS_UI_USERS`, the simple auth manager's user list, and
+  `CLASS_AUTOGRADER_SECRET`, the course's hidden-checks secret (read anew on every sync, never
+  stored in secrets.json), which only the grading workers get;
 - `secrets/ui_passwords.json`: the simple auth manager's password file (Airflow re-reads it on
   every login);
 - `secrets/pgpass`: one line per student for libpq, so a task connecting as `airflow_<id>`
@@ -17,7 +19,9 @@ Nothing here is ever committed: `.class/` is git-ignored.
 from __future__ import annotations
 
 import json
+import os
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -91,6 +95,7 @@ def sync(paths: ClassPaths, roster: Roster) -> dict[str, str]:
     _save_store(paths, store)
     env = {key: value for key, value in store["stack"].items() if key.startswith("CLASS_")}
     env["CLASS_UI_USERS"] = ui_users(roster)
+    env["CLASS_AUTOGRADER_SECRET"] = grading_secret()
     atomic_write_text(
         paths.class_env, "".join(f"{key}={value}\n" for key, value in sorted(env.items())), 0o600
     )
@@ -103,6 +108,24 @@ def sync(paths: ClassPaths, roster: Roster) -> dict[str, str]:
     )
     atomic_write_text(paths.pgpass, pgpass, 0o600)
     return env
+
+
+def grading_secret(environ: Mapping[str, str] = os.environ) -> str:
+    """The course's hidden-checks secret, for the grading workers only: the one `course grade`
+    and `autograder grade` use (course.toml [autograder] secret_file, else $AUTOGRADER_SECRET),
+    so the grading DAG and the CLI draw the same hidden runs. Empty: the public values."""
+    from autograder.errors import AutograderError
+    from autograder.secret import read_secret
+    from course.errors import CourseError
+    from course.layout import Course
+    from course.settings import load_settings
+
+    try:
+        secret_file = load_settings(Course.default().root).autograder.secret_file
+        secret = read_secret(secret_file, environ)
+    except (AutograderError, CourseError) as exc:
+        raise ClassError(f"the grading workers' secret: {exc}") from None
+    return secret.get_secret_value() if secret else ""
 
 
 def class_env(paths: ClassPaths) -> dict[str, str]:

@@ -14,7 +14,7 @@ from class_airflow.paths import (
     STATE_LAYOUT,
     ClassPaths,
 )
-from class_airflow.stack import resolve
+from class_airflow.stack import OPTIONAL_ENV_KEYS, resolve
 
 
 @dataclass(frozen=True)
@@ -52,6 +52,8 @@ class ComposePlacement:
         if kind == "bind":
             return "0.0.0.0"
         if kind == "env":
+            if name in OPTIONAL_ENV_KEYS:
+                return f"${{{name}:-}}"
             return f"${{{name}:?run class secrets first}}"
         if name == "state":
             return CONTAINER_STATE

@@ -35,7 +35,10 @@ ENV_FILE_KEYS = (
     "CLASS_JWT_SECRET",
     "CLASS_API_SECRET_KEY",
     "CLASS_UI_USERS",
+    "CLASS_AUTOGRADER_SECRET",
 )
+# May be empty: without a course secret the hidden checks use the public values.
+OPTIONAL_ENV_KEYS = ("CLASS_AUTOGRADER_SECRET",)
 
 
 class StackSettings(BaseModel):
@@ -257,6 +260,9 @@ def _grading_environment(settings: StackSettings, airflow_env: dict[str, str]) -
         "PYTHONPATH": "{{path:source}}",
         "AUTOGRADER_GRADING_ROOT": "{{path:grading}}",
         "GRADING_NOTIFICATIONS": "{{path:grading_notifications}}",
+        # Only here: the hidden checks' parameters are drawn in the worker's grading process;
+        # the sandboxes it starts get a scrubbed environment (autograder/sandbox/environment.py).
+        "AUTOGRADER_SECRET": "{{env:CLASS_AUTOGRADER_SECRET}}",
     }
 
 
