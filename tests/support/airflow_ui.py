@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
@@ -115,8 +116,17 @@ class RunningUI:
             url += "?" + urllib.parse.urlencode(query, doseq=True)
         return _get_json(url, self.token)
 
-    def send(self, path: str, method: str, body: dict) -> dict:
-        return _send(f"{self.base}/api/v2/{path}", self.token, method, body)
+    def send(self, path: str, method: str, body: dict, tries: int = 5) -> dict:
+        """A write; on SQLite the api-server answers 503 while the scheduler holds the database
+        lock ("database is locked"), which it means as "try again"."""
+        for attempt in range(1, tries + 1):
+            try:
+                return _send(f"{self.base}/api/v2/{path}", self.token, method, body)
+            except urllib.error.HTTPError as err:
+                if err.code != 503 or attempt == tries:
+                    raise
+                time.sleep(2)
+        raise AssertionError("unreachable")
 
     def task_states(self, dag_id: str, run_id: str) -> dict[str, str | None]:
         found = self.get(f"dags/{dag_id}/dagRuns/{urllib.parse.quote(run_id)}/taskInstances")

@@ -72,11 +72,11 @@ def _running_ingests(ui: RunningUI) -> set[str]:
 
 
 def _backfill_overlap(ui: RunningUI, source: RunningSource, flag: dict) -> tuple[int, bool]:
-    """Backfill Jan-Feb 2024 (each ingest takes 15 s, then the month answers 403 so no run
+    """Backfill Jan-Feb 2024 (each ingest takes 8 s, then the month answers 403 so no run
     touches the warehouse) and watch it: the most backfill ingests seen running at once, and
     whether one ran while the scheduled run was running."""
     source.state.latest_month = "2023-12"
-    source.set_faults({"2024-01": {"latency": 15}, "2024-02": {"latency": 15}})
+    source.set_faults({"2024-01": {"latency": 8}, "2024-02": {"latency": 8}})
     backfill = ui.send(
         "backfills",
         "POST",
