@@ -31,13 +31,13 @@ CONN_ID = "taxi_warehouse"
 def ch08_connections():
     # [START hook]
     @task
-    def who_am_i() -> dict[str, str]:
+    def who_am_i() -> str:
         """Ask the warehouse who we are, through the connection's hook."""
         from airflow.providers.postgres.hooks.postgres import PostgresHook
 
         hook = PostgresHook(postgres_conn_id=CONN_ID)
         database, user = hook.get_first("SELECT current_database(), current_user")
-        return {"database": database, "user": user}
+        return f"database {database} as {user}"
 
     # [END hook]
 

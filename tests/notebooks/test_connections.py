@@ -44,7 +44,7 @@ def test_the_hook_and_the_template_read_one_connection(tmp_path, taxi_source) ->
     with postgres_server() as url:
         result = _run(tmp_path, taxi_source, url)
     assert result["states"] == {"who_am_i": "success", "where_is_it": "success"}
-    assert "{'database': 'taxi', 'user': 'postgres'}" in result["hook"]
+    assert "database taxi as postgres" in result["hook"]
     port = urlsplit(url).port
     assert f"warehouse taxi on 127.0.0.1:{port}" in result["template"]
 
