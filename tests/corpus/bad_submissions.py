@@ -38,6 +38,10 @@ class BadSubmission:
     patches: tuple[Patch, ...]
 
 
+# The reference's chain line (wait_for_month first since issue 14).
+CHAIN = "    wait_for_month() >> ingest_taxi_month() >> dbt_run() >> dbt_test() >> notify()\n"
+
+
 def dag(old: str, new: str) -> Substitute:
     """Replace `old`, which must occur exactly once, in the submission's DAG."""
     return Substitute(DAG, old, new)
@@ -144,9 +148,9 @@ BAD_SUBMISSIONS: dict[str, BadSubmission] = {
         frozenset(NEEDS_DAG),
         (
             dag(
-                "    ingest_taxi_month() >> dbt_run() >> dbt_test() >> notify()\n",
+                CHAIN,
                 "    ingest, tests = ingest_taxi_month(), dbt_test()\n"
-                "    ingest >> dbt_run() >> tests >> notify()\n"
+                "    wait_for_month() >> ingest >> dbt_run() >> tests >> notify()\n"
                 "    tests >> ingest\n",
             ),
         ),
@@ -196,8 +200,8 @@ BAD_SUBMISSIONS: dict[str, BadSubmission] = {
         frozenset(RUNS_BROKEN - {"behaviour_logical_date"} | {"integrity_task_order"}),
         (
             dag(
-                "    ingest_taxi_month() >> dbt_run() >> dbt_test() >> notify()\n",
-                "    ingest_taxi_month() >> dbt_test() >> dbt_run() >> notify()\n",
+                CHAIN,
+                CHAIN.replace("dbt_run() >> dbt_test()", "dbt_test() >> dbt_run()"),
             ),
         ),
     ),
@@ -206,9 +210,9 @@ BAD_SUBMISSIONS: dict[str, BadSubmission] = {
         frozenset({"airflow3_imports"}),
         (
             dag(
-                "from airflow.sdk import Param, dag, get_current_context, task\n",
+                "from airflow.sdk import Param, PokeReturnValue, dag, get_current_context, task\n",
                 "from airflow.decorators import dag, task\n"
-                "from airflow.sdk import Param, get_current_context\n",
+                "from airflow.sdk import Param, PokeReturnValue, get_current_context\n",
             ),
         ),
     ),
