@@ -384,6 +384,32 @@ class Workbook:
         """Run pytest on a file in this process (Airflow is already loaded, so it is fast)."""
         return pytest_runner.run_pytest(Path(target), *args, env=env)
 
+    def my_pipeline(self) -> Path:
+        """Your own taxi pipeline, work/dags/my_taxi_pipeline.py: made from the starter the first
+        time, never overwritten after that (chapters 03 to 08 extend it, 09 hands it in)."""
+        from workbook.selfchecks import own_pipeline
+
+        path = own_pipeline.start(self)
+        print(f"Your pipeline: {paths.short(path)} (dag_id {own_pipeline.DAG_ID!r})")
+        return path
+
+    def hand_in_my_pipeline(self, folder: Path | str | None = None) -> Path | None:
+        """Your pipeline as the assignment's submission folder: dags/taxi_pipeline.py (dag_id
+        taxi_pipeline) and the three documents to fill in, in work/my_submission/."""
+        from workbook.selfchecks import own_pipeline
+
+        if not own_pipeline.student_file(self).exists():
+            print(
+                "You have no work/dags/my_taxi_pipeline.py yet: start it in chapter 03, section "
+                "'Your own pipeline', and take it through chapter 08."
+            )
+            return None
+        target = Path(folder) if folder else paths.work_root() / "my_submission"
+        own_pipeline.hand_in(self, target)
+        print(f"Your submission: {paths.short(target)}. Check it in a terminal:")
+        print(f"    .venv/bin/autograder check {target}")
+        return target
+
     def check(self, exercise: str, *args: Any, **kwargs: Any) -> selfchecks.Result:
         """Check an exercise; prints ✅ or ❌ with a hint, never a traceback."""
         return selfchecks.check(exercise, self, *args, **kwargs)

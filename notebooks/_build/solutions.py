@@ -368,4 +368,34 @@ wb.source.faults({"2024-02": {"transient": 1}})
 ex_safe_run = wb.run("ch10_retry_append", None, conf={"mode": "replace"})
 wb.source.faults({})
 """,
+    "ch03_own_pipeline": """
+from workbook.selfchecks import own_pipeline
+
+own_pipeline.solve(wb, "03")
+""",
+    "ch04_own_pipeline": """
+from workbook.selfchecks import own_pipeline
+
+own_pipeline.solve(wb, "04")
+""",
+    "ch05_own_pipeline": """
+from workbook.selfchecks import own_pipeline
+
+own_pipeline.solve(wb, "05")
+""",
+    "ch06_own_pipeline": """
+from workbook.selfchecks import own_pipeline
+
+own_pipeline.solve(wb, "06")
+""",
+    "ch07_own_pipeline": """
+from workbook.selfchecks import own_pipeline
+
+own_pipeline.solve(wb, "07")
+""",
+    "ch08_own_pipeline": """
+from workbook.selfchecks import own_pipeline
+
+own_pipeline.solve(wb, "08")
+""",
 }

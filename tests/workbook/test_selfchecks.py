@@ -40,6 +40,10 @@ NEEDS_AIRFLOW_RUNS = {
     "ch09_find_the_failure": "reads the log of a failed run",
     "ch09_flaky_source": "the answer is a run with retries",
     "ch10_safe_retry": "the answer is a run with a retry",
+    **{
+        f"ch{ch}_own_pipeline": "runs the student's own pipeline"
+        for ch in ["03", "04", "05", "06", "07", "08"]
+    },
 }
 RUNBOOK_START = '## Trigger a run\n\n`wb.run("taxi_pipeline", "2024-03-01")`\n'
 # exercise -> (the wrong answer, as notebook code; a part of the hint it must get)

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from workbook.schedules import next_runs, planned_runs
+from workbook.selfchecks import own_pipeline
 from workbook.selfchecks.registry import Hint, exercise, filled, need
 
 if TYPE_CHECKING:
@@ -79,3 +80,8 @@ def interval_logical_date(wb: Workbook, answer: object) -> None:
         f"{answer!r} is not it. With data intervals, a run starts when its interval ends, and "
         "its logical date is the interval's start.",
     )
+
+
+@exercise("ch03_own_pipeline", success=own_pipeline.SUCCESS["03"])
+def own_pipeline_step(wb: Workbook) -> None:
+    own_pipeline.check(wb, "03")

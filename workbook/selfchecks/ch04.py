@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from workbook.selfchecks import own_pipeline
 from workbook.selfchecks.registry import (
     Hint,
     answer_dict,
@@ -116,3 +117,8 @@ def _rows_per_month_after_two_loads(sql: str) -> dict[str, int]:
         )
     finally:
         con.close()
+
+
+@exercise("ch04_own_pipeline", success=own_pipeline.SUCCESS["04"])
+def own_pipeline_step(wb: Workbook) -> None:
+    own_pipeline.check(wb, "04")

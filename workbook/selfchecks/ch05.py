@@ -6,6 +6,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
+from workbook.selfchecks import own_pipeline
 from workbook.selfchecks.registry import Hint, answer_dict, exercise, need, run_reports
 
 if TYPE_CHECKING:
@@ -81,3 +82,8 @@ def which_idempotent(wb: Workbook, answers: object) -> None:
             f"Think again about “{load}”: run it twice for the same month. Is the table the "
             "same as after one run?",
         )
+
+
+@exercise("ch05_own_pipeline", success=own_pipeline.SUCCESS["05"])
+def own_pipeline_step(wb: Workbook) -> None:
+    own_pipeline.check(wb, "05")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from workbook.selfchecks import own_pipeline
 from workbook.selfchecks.registry import Hint, answer_dict, exercise, first_failure_line, need
 
 if TYPE_CHECKING:
@@ -78,3 +79,8 @@ def which_layer(wb: Workbook, answers: object) -> None:
             given == layer,
             f"Think again about “{bug}”: what is the first moment this bug could be seen?",
         )
+
+
+@exercise("ch06_own_pipeline", success=own_pipeline.SUCCESS["06"])
+def own_pipeline_step(wb: Workbook) -> None:
+    own_pipeline.check(wb, "06")

@@ -7,6 +7,7 @@ import shutil
 from typing import TYPE_CHECKING
 
 from workbook.env_vars import temporary_env
+from workbook.selfchecks import own_pipeline
 from workbook.selfchecks.registry import (
     answer_dict,
     exercise,
@@ -132,3 +133,8 @@ def _failures_section(runbook: str) -> str:
 def _visible_text(markdown: str) -> str:
     without_comments = re.sub(r"<!--.*?-->", "", markdown, flags=re.S)
     return re.sub(r"\s+", " ", re.sub(r"[#*`>_\-\[\]()|]", " ", without_comments)).strip()
+
+
+@exercise("ch07_own_pipeline", success=own_pipeline.SUCCESS["07"])
+def own_pipeline_step(wb: Workbook) -> None:
+    own_pipeline.check(wb, "07")

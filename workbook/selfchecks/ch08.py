@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
+from workbook.selfchecks import own_pipeline
 from workbook.selfchecks.ch00 import check_student_name
 from workbook.selfchecks.registry import answer_dict, exercise, filled, need, run_report
 
@@ -64,3 +65,8 @@ def etiquette(wb: Workbook, answers: object) -> None:
         given = given_answers.get(action)
         need(isinstance(given, bool), f"Answer True or False for “{action}”.")
         need(given == fine, f"Think again about “{action}”: who else does it affect?")
+
+
+@exercise("ch08_own_pipeline", success=own_pipeline.SUCCESS["08"])
+def own_pipeline_step(wb: Workbook) -> None:
+    own_pipeline.check(wb, "08")
