@@ -10,25 +10,33 @@ schedule and the request log the checks read are the same whichever URL the DAG 
 from __future__ import annotations
 
 import ssl
-from pathlib import Path
 
 from taxi_source.server import RunningSource, serve_state_in_thread
 
 _MS_BIND = 4096
 
 
-def mount_hosts(hosts_file: str) -> None:
-    """Bind `hosts_file` over /etc/hosts in this mount namespace."""
+def tls_context(cert_file: str, key_file: str) -> ssl.SSLContext:
+    """The server's TLS context; loaded before the sandbox's file system view hides the key."""
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    return context
+
+
+def mount_hosts(hosts_file: str) -> list[str]:
+    """Bind `hosts_file` over /etc/hosts in this mount namespace. Returns warnings."""
     from autograder.inside.mounts import _mount, _remount_read_only
 
-    _mount(hosts_file, "/etc/hosts", None, _MS_BIND)
-    _remount_read_only("/etc/hosts")
+    try:
+        _mount(hosts_file, "/etc/hosts", None, _MS_BIND)
+        _remount_read_only("/etc/hosts")
+    except OSError as err:
+        return [f"could not point the CDN's host name at the local source: {err}"]
+    return []
 
 
-def serve_cdn(source: RunningSource, cert_file: Path, key_file: Path, port: int) -> RunningSource:
+def serve_cdn(source: RunningSource, context: ssl.SSLContext, port: int) -> RunningSource:
     """HTTPS on 127.0.0.1:`port`, answering as `source` does (same faults, same request log)."""
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(str(cert_file), str(key_file))
     return serve_state_in_thread(
         source.state, port, wrap=lambda sock: context.wrap_socket(sock, server_side=True)
     )

@@ -13,7 +13,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from autograder.errors import AutograderError
-from autograder.inside.cdn import serve_cdn
+from autograder.inside.cdn import serve_cdn, tls_context
 from autograder.inside.uvx import astro_paths, pointed_at, postgres_env, tool_and_args
 from autograder.profiles import choose_profile
 from autograder.profiles.cdn import CDN_HOST, hosts_text, make_certificates
@@ -121,7 +121,7 @@ def test_the_cdn_stand_in_serves_the_source_over_https(tmp_path: Path) -> None:
     assert oct(os.stat(certs.key_file).st_mode & 0o777) == "0o600"
     assert f"127.0.0.1\t{CDN_HOST}" in hosts_text()
     source = serve_in_thread(latest_month="2025-06")
-    cdn = serve_cdn(source, certs.cert_file, certs.key_file, port=0)
+    cdn = serve_cdn(source, tls_context(str(certs.cert_file), str(certs.key_file)), port=0)
     try:
         source.set_faults({"2024-02": {"transient": 1}})
         path = "/trip-data/green_tripdata_2024-02.parquet"

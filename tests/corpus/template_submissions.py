@@ -89,7 +89,7 @@ TEMPLATE_SUBMISSIONS: dict[str, BadSubmission] = {
     "template_missing_package": BadSubmission(
         "imports polars, which the course's template does not list and the grader lacks",
         frozenset({"integrity_imports"}),
-        (dag("import pandas as pd\n", "import pandas as pd\nimport polars  # noqa: F401\n"),),
+        (dag("import pendulum\n", "import pendulum\nimport polars  # noqa: F401\n"),),
     ),
 }
 

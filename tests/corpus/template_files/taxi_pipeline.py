@@ -12,10 +12,7 @@ import os
 from datetime import date, timedelta
 from pathlib import Path
 
-import pandas as pd
 import pendulum
-import requests
-from airflow.providers.postgres.hooks.postgres import PostgresHook
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import dag, get_current_context, task
 
@@ -66,6 +63,10 @@ def taxi_pipeline():
     @task
     def ingest_taxi_month() -> int:
         """Replace this month's rows of raw_trips with the month's file, in one transaction."""
+        import pandas as pd
+        import requests
+        from airflow.providers.postgres.hooks.postgres import PostgresHook
+
         month = run_month()
         response = requests.get(CDN.format(month=f"{month:%Y-%m}"), timeout=120)
         response.raise_for_status()
