@@ -15,6 +15,7 @@ from pathlib import Path
 import pendulum
 from airflow.providers.standard.operators.bash import BashOperator
 from airflow.sdk import dag, get_current_context, task
+from airflow.sdk.exceptions import AirflowFailException
 
 STUDENT = os.environ.get("AIRFLOW_STUDENT") or Path(__file__).parent.name
 SCHEMA = f"airflow_{STUDENT}"
@@ -69,6 +70,8 @@ def taxi_pipeline():
 
         month = run_month()
         response = requests.get(CDN.format(month=f"{month:%Y-%m}"), timeout=120)
+        if response.status_code == 403:  # the TLC has not published this month: retrying won't help
+            raise AirflowFailException(f"{month:%Y-%m} is not published yet")
         response.raise_for_status()
         frame = pd.read_parquet(io.BytesIO(response.content))
         frame["source_month"] = month
