@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from autograder.errors import AutograderError
 from autograder.options import GradingOptions, Isolation
+from autograder.profiles import PROFILES
 from autograder.sandbox.isolation import describe
 
 app = typer.Typer(
@@ -41,6 +42,14 @@ IsolationOption = Annotated[
     ),
 ]
 
+ProfileOption = Annotated[
+    str,
+    typer.Option(
+        help="auto: each submission's shape decides | plain: CONTRACT.md | template: the "
+        "course's Astro template (azure_pg, the CDN URL, dbt via uvx)."
+    ),
+]
+
 
 def _version(value: bool) -> None:
     if value:
@@ -59,11 +68,13 @@ def main(
     """Week 11 autograder."""
 
 
-def _options(isolation: str, **fields) -> GradingOptions:
+def _options(isolation: str, profile: str = "auto", **fields) -> GradingOptions:
     if isolation not in ("auto", "namespaces", "none"):
         raise AutograderError(f"--isolation must be auto, namespaces or none, not {isolation!r}.")
+    if profile not in PROFILES:
+        raise AutograderError(f"--profile must be {', '.join(PROFILES)}, not {profile!r}.")
     chosen: Isolation = isolation  # type: ignore[assignment]
-    return GradingOptions(isolation=chosen, **fields)
+    return GradingOptions(isolation=chosen, profile=profile, **fields)
 
 
 def _stop_on_sigterm() -> None:
@@ -86,6 +97,7 @@ def check(
     import_timeout: ImportTimeout = 30.0,
     run_timeout: RunTimeout = 180.0,
     isolation: IsolationOption = "auto",
+    profile: ProfileOption = "auto",
 ) -> None:
     """Run the public checks on your own submission and print hints.
 
@@ -101,7 +113,11 @@ def check(
     _stop_on_sigterm()
     try:
         options = _options(
-            isolation, public_only=True, import_timeout=import_timeout, run_timeout=run_timeout
+            isolation,
+            profile,
+            public_only=True,
+            import_timeout=import_timeout,
+            run_timeout=run_timeout,
         )
         unsandboxed = detect_isolation(options.isolation)
         if unsandboxed.kind == "none":  # the other kinds' notes only matter to a teacher
@@ -139,6 +155,7 @@ def grade(
     import_timeout: ImportTimeout = 30.0,
     run_timeout: RunTimeout = 180.0,
     isolation: IsolationOption = "auto",
+    profile: ProfileOption = "auto",
     secret: Annotated[
         Path | None,
         typer.Option(
@@ -163,6 +180,7 @@ def grade(
     try:
         options = _options(
             isolation,
+            profile,
             import_timeout=import_timeout,
             run_timeout=run_timeout,
             secret=read_secret(secret),

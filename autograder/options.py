@@ -12,6 +12,7 @@ from autograder.scenarios import PUBLIC, HiddenParameters
 from autograder.secret import draw
 
 Isolation = Literal["auto", "namespaces", "none"]
+Profile = Literal["auto", "plain", "template"]
 
 
 class GradingOptions(BaseModel):
@@ -49,6 +50,12 @@ class GradingOptions(BaseModel):
         description="'auto' and 'namespaces' run each submission in its own network, PID and "
         "mount namespaces and refuse to grade where the host has none; 'none' (asked for by "
         "name, development only) uses plain subprocesses.",
+    )
+    profile: Profile = Field(
+        "auto",
+        description="'plain' (CONTRACT.md), 'template' (the course's Astro project template: "
+        "the azure_pg connection, the CDN URL, dbt via uvx) or 'auto': each submission's "
+        "shape decides, and its feedback says which.",
     )
     latest_month: str = Field(
         "2025-06", pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Last month the source serves."

@@ -238,7 +238,8 @@ def grade(
         progress(f"autograder: {what} {len(chosen)} submission(s), {jobs} at a time, {sandbox}")
         started = time.perf_counter()
         inputs = prepare_autograder_inputs(course, chosen)
-        secret_file = load_settings(course.root).autograder.secret_file
+        settings = load_settings(course.root).autograder
+        secret_file = settings.secret_file
         run = autograder_link.grade_class(
             inputs,
             course.checks_out,
@@ -246,6 +247,7 @@ def grade(
             regrade=regrade,
             isolation=isolation,
             secret_file=secret_file,
+            profile=settings.profile,
         )
         report.seconds["autograder"] = round(time.perf_counter() - started, 1)
         report.isolation, report.regrades = run.isolation, run.regrades

@@ -65,16 +65,22 @@ def sandbox_isolation(isolation: str) -> str:
         raise CourseError(str(exc)) from None
 
 
-def _options(public_only: bool = False, isolation: str = "auto", secret_file: Path | None = None):
+def _options(
+    public_only: bool = False,
+    isolation: str = "auto",
+    secret_file: Path | None = None,
+    profile: str = "auto",
+):
     """The grading options: the public checks only, or all of them with the hidden scenarios
     drawn from the teacher's secret (`secret_file`, else $AUTOGRADER_SECRET, else public)."""
     autograder = _autograder()
     from autograder.secret import read_secret
 
     if public_only:
-        return autograder.GradingOptions(public_only=True, isolation=isolation)
+        return autograder.GradingOptions(public_only=True, isolation=isolation, profile=profile)
     try:
-        return autograder.GradingOptions(secret=read_secret(secret_file), isolation=isolation)
+        secret = read_secret(secret_file)
+        return autograder.GradingOptions(secret=secret, isolation=isolation, profile=profile)
     except autograder.AutograderError as exc:
         raise CourseError(
             f"the hidden checks' secret (course.toml [autograder] secret_file): {exc}"
@@ -90,6 +96,7 @@ def grade_class(
     regrade: bool = False,
     isolation: str = "auto",
     secret_file: Path | None = None,
+    profile: str = "auto",
 ) -> AutograderRun:
     """Run the autograder on every student folder in `submissions`; results go to `out`.
 
@@ -99,13 +106,14 @@ def grade_class(
     `regrade` runs every sandbox again, keeps the old results in out/history/ and writes what
     changed to out/regrades/. `public_only`: only the public checks, as `autograder check` runs
     them (quicker). `isolation`: see `sandbox_isolation`. `secret_file`: the teacher's secret
-    for the hidden checks (course.toml [autograder]).
+    for the hidden checks and `profile` (plain, template or auto) both from course.toml
+    [autograder].
     """
     autograder = _autograder()
     from autograder.reporters.regrade import change_line, total_line
     from autograder.sandbox.isolation import describe
 
-    options = _options(public_only, isolation, secret_file)
+    options = _options(public_only, isolation, secret_file, profile)
     try:
         result = autograder.grade_class(
             submissions, out, jobs=jobs, options=options, regrade=regrade

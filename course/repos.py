@@ -227,7 +227,8 @@ def grade_repos(
     chosen = [row for row in rows if row.student in commits and row.student not in report.problems]
     if chosen:
         progress(f"autograder: {len(chosen)} submission(s), {jobs} at a time, {sandbox}")
-        secret_file = load_settings(course.root).autograder.secret_file
+        settings = load_settings(course.root).autograder
+        secret_file = settings.secret_file
         run = autograder_link.grade_class(
             inputs,
             out / "checks",
@@ -235,6 +236,7 @@ def grade_repos(
             public_only=public_only,
             isolation=isolation,
             secret_file=secret_file,
+            profile=settings.profile,
         )
         report.isolation = run.isolation
     graded_at = datetime.now(UTC)

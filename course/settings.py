@@ -130,6 +130,9 @@ class AutograderSettings(BaseModel):
     # The file holding the secret the hidden checks' months and faults are drawn from (see
     # autograder/secret.py). Unset: $AUTOGRADER_SECRET, else the public values.
     secret_file: Path | None = None
+    # Which conventions the submissions follow: "plain" (assignment/CONTRACT.md), "template"
+    # (the course's Astro project template, issue #13), "auto" (each submission's shape).
+    profile: Literal["auto", "plain", "template"] = "auto"
 
     @field_validator("secret_file")
     @classmethod

@@ -241,6 +241,19 @@ class RunningSource:
         self.thread.join(timeout=5)
 
 
+def serve_state_in_thread(
+    state: SourceState, port: int, host: str = "127.0.0.1", wrap=None
+) -> RunningSource:
+    """A second server answering from `state` (same faults, same request log); `wrap`, if
+    given, wraps its listening socket (the grader's HTTPS stand-in for the CDN)."""
+    server = _SourceServer((host, port), state)
+    if wrap is not None:
+        server.socket = wrap(server.socket)
+    thread = threading.Thread(target=server.serve_forever, name="taxi-source", daemon=True)
+    thread.start()
+    return RunningSource(server, thread)
+
+
 def serve_in_thread(
     port: int = 0,
     host: str = "127.0.0.1",

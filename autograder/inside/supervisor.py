@@ -32,6 +32,7 @@ import threading
 import time
 from collections import deque
 
+from autograder.inside.cdn import mount_hosts, serve_cdn, tls_context
 from autograder.inside.mounts import arrange_filesystem, loopback_up
 from autograder.inside.protocol import done_line
 
@@ -296,8 +297,12 @@ def main() -> None:
             loopback_up()
         except OSError as err:
             warnings.append(f"could not turn on loopback: {err}")
+    cdn = setup.get("cdn")  # the course-template profile (autograder.inside.cdn)
+    context = tls_context(cdn["cert"], cdn["key"]) if cdn else None
     if setup.get("mount_plan"):
         warnings.extend(arrange_filesystem(setup["mount_plan"]))
+    if cdn:
+        warnings.extend(mount_hosts(cdn["hosts"]))
     harness = HarnessProcess(setup)
     harness.start()  # before any thread starts: preexec_fn is only safe in a one-thread process
 
@@ -308,6 +313,7 @@ def main() -> None:
         latest_month=setup["latest_month"],
         control_token=secrets.token_urlsafe(24),
     )
+    https = serve_cdn(source, context, cdn["port"]) if cdn else None
     _out({"op": "ready", "warnings": warnings, "pid_namespace": bool(setup.get("pid_namespace"))})
     while (line := grader.readline()) is not None:
         command = json.loads(line)
@@ -356,6 +362,8 @@ def main() -> None:
         _out(reply)
     harness.kill()
     source.stop()
+    if https:
+        https.stop()
 
 
 if __name__ == "__main__":

@@ -182,6 +182,8 @@ class SandboxEvidence:
     steps: dict[str, StepEvidence] = field(default_factory=dict)
     failure: str | None = None
     seconds: float = 0.0
+    # "postgres" for the course-template profile: dbt built the models there (issue #13)
+    warehouse_engine: str = "duckdb"
 
 
 def snapshot_of(reply: StepReply) -> tuple[DagSnapshot | None, str | None]:

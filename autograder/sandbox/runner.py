@@ -36,6 +36,7 @@ from autograder.sandbox.evidence import (
 )
 from autograder.sandbox.isolation import UidPool, detect_isolation
 from autograder.sandbox.session import LIVE, LiveProcesses, Sandbox, Workspace
+from autograder.sandbox.template_profile import TemplateServices, make_sandbox
 from autograder.scenarios import Scenario
 from autograder.submission import Submission
 
@@ -57,6 +58,7 @@ class SandboxSession:
         self._dedupe: dict[str, SandboxEvidence] = {}
         self._dedupe_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
+        self.template_services = TemplateServices(self.root, self.private)
 
     @property
     def closing(self) -> bool:
@@ -69,6 +71,7 @@ class SandboxSession:
 
     def close(self) -> None:
         self.processes.kill_all()
+        self.template_services.close()
         if not self.options.keep_sandboxes:
             shutil.rmtree(self.root, ignore_errors=True)
             shutil.rmtree(self.private, ignore_errors=True)
@@ -149,7 +152,11 @@ def run_submission(
         return evidence
     lease = session.uids.lease() if session.isolation.separate_user else contextlib.nullcontext()
     with lease as uid:
-        sandbox = Sandbox(submission, session.workspace(), uid)
+        sandbox, notes = make_sandbox(
+            submission, session.workspace(), uid, session.template_services
+        )
+        evidence.warnings.extend(notes)
+        evidence.warehouse_engine = sandbox.warehouse_engine
         try:
             _drive(sandbox, scenarios, evidence, started)
         finally:

@@ -94,6 +94,8 @@ def _free_port() -> int:
 class Sandbox:
     """One submission's folder, supervisor process and protocol."""
 
+    warehouse_engine = "duckdb"
+
     def __init__(self, submission: Submission, workspace: Workspace, uid: int | None) -> None:
         self.submission = submission
         self.workspace = workspace
@@ -183,6 +185,7 @@ class Sandbox:
             "latest_month": self.options.latest_month,
             "source_port": self.port,
         }
+        self.extra_setup(setup)
         stderr = self.stderr_path.open("wb")
         try:
             self.process = subprocess.Popen(
@@ -202,6 +205,9 @@ class Sandbox:
         if ready is None or ready.get("op") != "ready":
             return StepReply(status="died", detail="the sandbox supervisor did not start")
         return StepReply(status="ok", detail="\n".join(ready.get("warnings") or []))
+
+    def extra_setup(self, setup: dict) -> None:
+        """What a profile adds to the supervisor's set-up (`template_profile`); nothing here."""
 
     def _write(self, payload: dict) -> bool:
         try:

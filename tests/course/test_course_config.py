@@ -124,3 +124,19 @@ def test_the_teacher_readme_lists_every_check_under_its_tier() -> None:
     }
     for check in registry():
         assert f"`{check.id}`" in rows[check.tier], f"{check.id} is not in the {check.tier} row"
+
+
+def test_the_grading_profile_is_read_and_checked(tmp_path) -> None:
+    """course.toml [autograder] profile: plain, template or auto; anything else names the key."""
+    import shutil
+
+    from course.errors import CourseError
+    from course.settings import load_settings
+
+    root = tmp_path / "course"
+    shutil.copytree(REPO / "assignment", root, ignore=shutil.ignore_patterns("source"))
+    assert load_settings(root).autograder.profile == "auto"
+    toml = root / "course.toml"
+    toml.write_text(toml.read_text().replace('profile = "auto"', 'profile = "astro"'))
+    with pytest.raises(CourseError, match="profile"):
+        load_settings(root)
