@@ -182,6 +182,8 @@ class SandboxEvidence:
     steps: dict[str, StepEvidence] = field(default_factory=dict)
     failure: str | None = None
     seconds: float = 0.0
+    # Where the seconds went: start, inspect, scenario:<name>, probe (bench/grade_class.py).
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 def snapshot_of(reply: StepReply) -> tuple[DagSnapshot | None, str | None]:
