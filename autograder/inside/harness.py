@@ -165,11 +165,10 @@ class Harness:
         with contextlib.suppress(Exception):  # the run reports dbt problems itself
             import dbt.cli.main  # noqa: F401 - 2-3 s once, instead of inside the first run
 
-            from autograder.inside import (
-                warm_dbt,
-            )  # `dbt` commands then cost what dbt in-process does
+            if warm_dbt:  # a `dbt` command then costs what dbt in-process does (warm_dbt.py)
+                from autograder.inside.warm_dbt import start
 
-            warm_dbt.start(Path(os.environ.get("TMPDIR") or "/tmp"))
+                start(Path(os.environ.get("TMPDIR") or "/tmp"))
 
     def run(self, command: dict) -> dict:
         if self.dag is None:
