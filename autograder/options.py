@@ -61,6 +61,11 @@ class GradingOptions(BaseModel):
         "2025-06", pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="Last month the source serves."
     )
     output_lines: int = Field(25, ge=5, description="Lines of a log shown in feedback.")
+    warm_dbt: bool = Field(
+        True,
+        description="Answer a submission's `dbt` commands (BashOperator, subprocess) from the "
+        "sandbox's already imported dbt instead of a new dbt process (same output and exit code).",
+    )
     dedupe: bool = Field(
         True,
         description="Run identical DAG folders once per session and share the evidence "

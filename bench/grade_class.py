@@ -1,11 +1,16 @@
 """Benchmark: grade a synthetic class of 30 with the autograder, and the naive way, and compare.
 
 The class: 10 good submissions (the reference, each with its own student tag so no two DAG
-folders are identical and nothing is shared between them) and 20 with ordinary bugs from the
-test corpus. The sabotage fixtures (fork bomb, memory hog, file deletion, snooping) are left
-out: the naive way runs student code unsandboxed, and this benchmark is about speed.
+folders are identical and nothing is shared between them; every third runs dbt as a command
+through BashOperator, the corpus's `dbt_through_bash`, as most students write it) and 20 with
+ordinary bugs from the test corpus. The sabotage fixtures (fork bomb, memory hog, file
+deletion, snooping) are left out: the naive way runs student code unsandboxed, and this
+benchmark is about speed.
 
-1. `grade_class(..., jobs=N)`: total wall time, per-submission median.
+1. `grade_class(..., jobs=N)`: total wall time, per-submission median, and where the time went
+   (sandbox start, inspect = Airflow import + DAG parse + dbt import, each scenario, warehouse
+   resets, probe, checks and reports). `--students K` grades K of the 30 (spread over the class);
+   `--cold-dbt` switches the sandbox's warm dbt off (every `dbt` command a new process).
 2. The naive way: one fresh `pytest bench/naive_grader.py` process per submission, one after
    another (each check its own runs, nothing shared). `--naive-sample K` times only K of them
    and extrapolates to the class (the report says so).
@@ -14,6 +19,7 @@ out: the naive way runs student code unsandboxed, and this benchmark is about sp
 
     .venv/bin/python bench/grade_class.py --jobs 2
     .venv/bin/python bench/grade_class.py --jobs 2 --naive-sample 6
+    .venv/bin/python bench/grade_class.py --jobs 2 --students 6 --skip-naive [--cold-dbt]
 """
 
 from __future__ import annotations
@@ -39,9 +45,11 @@ from static_grader import grade as static_grade  # noqa: E402
 
 from autograder import GradingOptions, grade_class  # noqa: E402
 from autograder.checks import all_checks  # noqa: E402
+from autograder.sandbox.runner import SandboxSession  # noqa: E402
 from tests.corpus import BAD_SUBMISSIONS, REFERENCE, build_submission  # noqa: E402
 
 GOOD = 10
+BASH_EVERY = 3  # good_00, good_03, ... run dbt through BashOperator
 ORDINARY_BUGS = (
     "append_not_idempotent",
     "passes_static_grader_but_duplicates_rows",
@@ -70,8 +78,9 @@ def build_class(folder: Path) -> list[str]:
     """30 student folders; returns their names in a mixed order."""
     names = []
     for index in range(GOOD):
-        name = f"good_{index:02d}"
-        build_submission(REFERENCE, folder / name)
+        bash = index % BASH_EVERY == 0
+        name = f"good_{'bash_' if bash else ''}{index:02d}"
+        build_submission("dbt_through_bash" if bash else REFERENCE, folder / name)
         dag = folder / name / "dags" / "taxi_pipeline.py"
         dag.write_text(dag.read_text() + f"\n# submitted by student {index:02d}\n")
         names.append(name)
@@ -81,20 +90,60 @@ def build_class(folder: Path) -> list[str]:
     return names
 
 
-def time_autograder(folder: Path, out: Path, jobs: int, import_timeout: float) -> dict:
-    started = time.monotonic()
-    result = grade_class(
-        folder, out, jobs=jobs, options=GradingOptions(import_timeout=import_timeout), regrade=True
-    )
-    wall = time.monotonic() - started
+def time_autograder(
+    folder: Path, out: Path, jobs: int, import_timeout: float, warm_dbt: bool = True
+) -> dict:
+    options = GradingOptions(import_timeout=import_timeout, warm_dbt=warm_dbt)
+    evidence: dict[str, object] = {}
+    original = SandboxSession.evidence_for
+
+    def recording(self, submission, scenarios):
+        evidence[submission.student] = found = original(self, submission, scenarios)
+        return found
+
+    SandboxSession.evidence_for = recording  # the bench's own look at each sandbox's phases
+    try:
+        started = time.monotonic()
+        result = grade_class(folder, out, jobs=jobs, options=options, regrade=True)
+        wall = time.monotonic() - started
+    finally:
+        SandboxSession.evidence_for = original
     per = sorted(result.timings.values())
     return {
+        "phases": phase_table(evidence, result.timings),
         "wall_seconds": round(wall, 1),
         "median_submission_seconds": round(statistics.median(per), 1),
         "max_submission_seconds": round(per[-1], 1),
         "scores": {r.student: r.score for r in result.results},
         "failed": {r.student: sorted(r.failed_ids) for r in result.results},
     }
+
+
+def phase_table(evidence: dict, timings: dict[str, float]) -> dict[str, dict[str, float]]:
+    """Per phase: total seconds over the class and the median per submission."""
+    rows: dict[str, list[float]] = {}
+    for student, found in evidence.items():
+        phases = dict(found.phases)
+        snapshot = found.snapshot
+        if snapshot is not None and "inspect" in phases:
+            imported = snapshot.airflow_import_seconds or 0.0
+            parsed = sum(snapshot.parse_seconds.values())
+            phases["inspect: airflow import"] = imported
+            phases["inspect: DAG parse"] = parsed
+            phases["inspect: rest (dbt import, set-up)"] = phases["inspect"] - imported - parsed
+        phases["checks + reports"] = timings.get(student, found.seconds) - found.seconds
+        for name, seconds in phases.items():
+            rows.setdefault(name, []).append(seconds)
+    return {
+        name: {"total": round(sum(v), 1), "median": round(statistics.median(v), 2), "n": len(v)}
+        for name, v in sorted(rows.items())
+    }
+
+
+def print_phases(phases: dict[str, dict[str, float]]) -> None:
+    print(f"  {'phase':<40} {'total s':>8} {'median s':>9} {'n':>3}")
+    for name, row in phases.items():
+        print(f"  {name:<40} {row['total']:>8} {row['median']:>9} {row['n']:>3}")
 
 
 def time_naive(folder: Path, names: list[str], sample: int | None, timeout: float) -> dict:
@@ -154,19 +203,31 @@ def main() -> None:
     parser.add_argument("--skip-naive", action="store_true")
     parser.add_argument("--import-timeout", type=float, default=10.0)
     parser.add_argument("--json", type=Path, help="also write the numbers here")
+    parser.add_argument("--students", type=int, default=0, help="grade only K of the class")
+    parser.add_argument("--cold-dbt", action="store_true", help="no warm dbt in the sandbox")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-class-"))
     try:
         folder = work / "class"
         folder.mkdir()
         names = build_class(folder)
+        if args.students:
+            keep = set(_spread(names, args.students))
+            for name in set(names) - keep:
+                shutil.rmtree(folder / name)
+            names = [n for n in names if n in keep]
         print(f"class of {len(names)} in {folder}; grading with --jobs {args.jobs} ...", flush=True)
-        ours = time_autograder(folder, work / "out", args.jobs, args.import_timeout)
+        ours = time_autograder(
+            folder, work / "out", args.jobs, args.import_timeout, warm_dbt=not args.cold_dbt
+        )
         print(
             f"autograder: {ours['wall_seconds']} s wall for {len(names)}, median "
-            f"{ours['median_submission_seconds']} s per submission",
+            f"{ours['median_submission_seconds']} s per submission "
+            f"(load average {os.getloadavg()[0]:.1f})",
             flush=True,
         )
+        print_phases(ours["phases"])
+        print("  scores: " + ", ".join(f"{k} {v:g}" for k, v in sorted(ours["scores"].items())))
         report = {"class_size": len(names), "jobs": args.jobs, "autograder": ours}
         if not args.skip_naive:
             naive = time_naive(folder, names, args.naive_sample or None, timeout=900)

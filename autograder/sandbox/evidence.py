@@ -184,6 +184,8 @@ class SandboxEvidence:
     seconds: float = 0.0
     # "postgres" for the course-template profile: dbt built the models there (issue #13)
     warehouse_engine: str = "duckdb"
+    # Where the seconds went: start, inspect, scenario:<name>, probe (bench/grade_class.py).
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 def snapshot_of(reply: StepReply) -> tuple[DagSnapshot | None, str | None]:

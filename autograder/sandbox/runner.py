@@ -162,7 +162,9 @@ def run_submission(
         finally:
             sandbox.stop()
             sandbox.cleanup()
+    probe_started = time.monotonic()
     _probe(sandbox, evidence)
+    evidence.phases["probe"] = time.monotonic() - probe_started
     if not session.options.keep_sandboxes:
         shutil.rmtree(sandbox.evidence_dir, ignore_errors=True)
     evidence.seconds = time.monotonic() - started
@@ -179,14 +181,16 @@ def _drive(
     options = sandbox.options
     sandbox.prepare()
     ready = sandbox.start()
+    evidence.phases["start"] = time.monotonic() - started
     evidence.startup = ready
     if ready.status != "ok":
         evidence.failure = f"the sandbox could not start: {ready.detail}"
         return
     evidence.warnings.extend(w for w in ready.detail.splitlines() if w)
-    inspect = {"op": "inspect", "retry_delay": options.retry_delay_seconds}
+    inspect = _inspect_command(options)
     reply = sandbox.command("inspect", inspect, options.startup_timeout)
     evidence.startup = reply
+    evidence.phases["inspect"] = time.monotonic() - started - evidence.phases["start"]
     snapshot, problem = snapshot_of(reply)
     evidence.snapshot, evidence.snapshot_error = snapshot, problem
     if snapshot is None or snapshot.dag is None:
@@ -210,7 +214,10 @@ def _drive(
             continue
         if scenario.warehouse != current:
             if current is not None:
+                reset_started = time.monotonic()
                 folder = _next_warehouse(sandbox, scenario, folder)
+                spent = time.monotonic() - reset_started
+                evidence.phases["reset"] = evidence.phases.get("reset", 0.0) + spent
             current = scenario.warehouse
         command = {
             "op": "run",
@@ -226,9 +233,19 @@ def _drive(
         item.copied = sandbox.collect(step, folder)
         item.notifications, item.notifications_error = sandbox.notifications(folder)
         evidence.steps[step.id] = item
+        phase = f"scenario:{scenario.name}"
+        evidence.phases[phase] = evidence.phases.get(phase, 0.0) + time.monotonic() - step_started
         if reply.status != "ok":
             crashes += 1
             alive = crashes <= options.max_restarts and _restart(sandbox, options)
+
+
+def _inspect_command(options: GradingOptions) -> dict:
+    return {
+        "op": "inspect",
+        "retry_delay": options.retry_delay_seconds,
+        "warm_dbt": options.warm_dbt,
+    }
 
 
 def _next_warehouse(sandbox: Sandbox, scenario: Scenario, folder: str) -> str:
@@ -245,7 +262,7 @@ def _next_warehouse(sandbox: Sandbox, scenario: Scenario, folder: str) -> str:
 def _restart(sandbox: Sandbox, options: GradingOptions) -> bool:
     if not sandbox.restart():
         return False
-    inspect = {"op": "inspect", "retry_delay": options.retry_delay_seconds}
+    inspect = _inspect_command(options)
     reply = sandbox.command("inspect", inspect, options.startup_timeout)
     snapshot, _ = snapshot_of(reply)
     return snapshot is not None and snapshot.dag is not None

@@ -47,6 +47,31 @@ def dag(old: str, new: str) -> Substitute:
     return Substitute(DAG, old, new)
 
 
+# dbt as a command, in the course's chapter-4 style: BashOperator tasks instead of _dbt().
+_DBT_COMMAND = (
+    'dbt {0} --project-dir "$TAXI_DBT_PROJECT_DIR" --profiles-dir "$TAXI_DBT_PROJECT_DIR"'
+)
+DBT_THROUGH_BASH = (
+    dag(
+        "from airflow.sdk.exceptions import AirflowFailException\n",
+        "from airflow.providers.standard.operators.bash import BashOperator\n"
+        "from airflow.sdk.exceptions import AirflowFailException\n",
+    ),
+    dag(
+        "    @task\n    def dbt_run() -> None:\n",
+        f'    dbt_run = BashOperator(task_id="dbt_run", bash_command='
+        f"'{_DBT_COMMAND.format('run')}')\n"
+        f'    dbt_test = BashOperator(task_id="dbt_test", bash_command='
+        f"'{_DBT_COMMAND.format('test')}')\n\n    def _unused_dbt_run() -> None:\n",
+    ),
+    dag("    @task\n    def dbt_test() -> None:\n", "    def _unused_dbt_test() -> None:\n"),
+    dag(
+        "ingest_taxi_month() >> dbt_run() >> dbt_test() >> notify()",
+        "ingest_taxi_month() >> dbt_run >> dbt_test >> notify()",
+    ),
+)
+
+
 SNOOP = """
 # --- snooping at import time: look for the grader's secrets and other students' work ---
 import glob as _glob  # noqa: E402
@@ -401,6 +426,12 @@ BAD_SUBMISSIONS: dict[str, BadSubmission] = {
         frozenset(),
         (dag('dag_id=dag_id_for("taxi_pipeline")', 'dag_id="ada_taxi_pipeline"'),),
     ),
+    "dbt_through_bash": BadSubmission(
+        "runs dbt as a command through BashOperator, the way the course teaches it: graded "
+        "exactly like the in-process reference (the sandbox's warm dbt answers the command)",
+        frozenset(),
+        DBT_THROUGH_BASH,
+    ),
     "unrelated_dag_id": BadSubmission(
         "names its one DAG my_pipeline: graded on everything else under that id, it loses "
         "only the id check",
@@ -438,7 +469,7 @@ TUNED_SUBMISSIONS: dict[str, BadSubmission] = {
     ),
 }
 # Slips the grader forgives: their expected failures are none, and they must get full marks.
-FULL_MARKS = frozenset({"prefixed_dag_id"})
+FULL_MARKS = frozenset({"prefixed_dag_id", "dbt_through_bash"})
 
 # Checks no fixture trips; each is covered by a unit test that fails it on purpose.
 UNIT_TESTED = {
