@@ -18,7 +18,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 
-from tests.corpus.bad_submissions import RUNS_BROKEN, BadSubmission
+from tests.corpus.bad_submissions import PICKUP_MONTH_FAILS, RUNS_BROKEN, BadSubmission
 from tests.corpus.build import REFERENCE_FILES, SCREENSHOTS, png
 from tests.corpus.patches import DAG, Substitute
 
@@ -53,14 +53,7 @@ TEMPLATE_SUBMISSIONS: dict[str, BadSubmission] = {
     ),
     "template_pickup_month": BadSubmission(
         "deletes by the pickup's month instead of the file's month",
-        frozenset(
-            {
-                "behaviour_rerun_idempotent",
-                "behaviour_backfill",
-                "behaviour_backfill_any_order",
-                "behaviour_neighbouring_month_rows",
-            }
-        ),
+        PICKUP_MONTH_FAILS,
         (
             dag(
                 'WHERE source_month = %s", (month,))',

@@ -32,15 +32,29 @@ DBT_ENV = {
     "DBT_DBNAME": "{{ conn.azure_pg.schema }}",
     "PG_SCHEMA": SCHEMA,
 }
-RAW_COLUMNS = (
-    "VendorID INTEGER, lpep_pickup_datetime TIMESTAMP, lpep_dropoff_datetime TIMESTAMP, "
-    "store_and_fwd_flag VARCHAR, RatecodeID DOUBLE PRECISION, PULocationID INTEGER, "
-    "DOLocationID INTEGER, passenger_count DOUBLE PRECISION, trip_distance DOUBLE PRECISION, "
-    "fare_amount DOUBLE PRECISION, extra DOUBLE PRECISION, mta_tax DOUBLE PRECISION, "
-    "tip_amount DOUBLE PRECISION, tolls_amount DOUBLE PRECISION, "
-    "improvement_surcharge DOUBLE PRECISION, total_amount DOUBLE PRECISION, "
-    "payment_type DOUBLE PRECISION, trip_type DOUBLE PRECISION, "
-    "congestion_surcharge DOUBLE PRECISION, source_month DATE"
+RAW_COLUMNS = ", ".join(
+    [
+        "VendorID integer",
+        "lpep_pickup_datetime timestamp",
+        "lpep_dropoff_datetime timestamp",
+        "store_and_fwd_flag text",
+        "RatecodeID float8",
+        "PULocationID integer",
+        "DOLocationID integer",
+        "passenger_count float8",
+        "trip_distance float8",
+        "fare_amount float8",
+        "extra float8",
+        "mta_tax float8",
+        "tip_amount float8",
+        "tolls_amount float8",
+        "improvement_surcharge float8",
+        "total_amount float8",
+        "payment_type float8",
+        "trip_type float8",
+        "congestion_surcharge float8",
+        "source_month date",
+    ]
 )
 
 
