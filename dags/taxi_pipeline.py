@@ -33,7 +33,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pendulum
-from airflow.sdk import BaseSensorOperator, Param, dag, get_current_context, task
+from airflow.sdk import Param, PokeReturnValue, dag, get_current_context, task
 from airflow.sdk.exceptions import AirflowFailException
 
 log = logging.getLogger(__name__)
@@ -188,17 +188,6 @@ def month_is_published(url: str) -> bool:
         return False
 
 
-class WaitForMonth(BaseSensorOperator):
-    """Scheduled runs wait until their month is published; other runs go straight on."""
-
-    def poke(self, context) -> bool:
-        if context["dag_run"].run_type != "scheduled":
-            # A manual run or a backfill asked for this month: if it is missing, fail at once.
-            return True
-        source = os.environ.get("TAXI_SOURCE_URL", DEFAULT_SOURCE_URL)
-        return month_is_published(parquet_url_for(_run_month(), source))
-
-
 # [END wait_for_month]
 
 
@@ -301,14 +290,17 @@ def _dbt(command: str) -> None:
     doc_md=__doc__,
 )
 def taxi_pipeline():
-    # Given, not graded: chain it before ingest_taxi_month if you want scheduled runs to wait
-    # for their month instead of failing with a 403.
-    wait_for_month = WaitForMonth(
-        task_id="wait_for_month",
-        poke_interval=PUBLISH_POKE,
-        timeout=PUBLISH_TIMEOUT,
-        mode="reschedule",
-    )
+    # Given, not graded (issue 14): chain it before ingest_taxi_month if you want scheduled
+    # runs to wait for their month instead of failing with a 403.
+    @task.sensor(poke_interval=PUBLISH_POKE, timeout=PUBLISH_TIMEOUT, mode="reschedule")
+    def wait_for_month() -> PokeReturnValue:
+        """Scheduled runs wait until their month is published; other runs go straight on."""
+        dag_run = get_current_context()["dag_run"]
+        if dag_run.run_type != "scheduled":
+            # A manual run or a backfill asked for this month: if it is missing, fail at once.
+            return PokeReturnValue(is_done=True)
+        url = parquet_url_for(_run_month(), os.environ.get("TAXI_SOURCE_URL", DEFAULT_SOURCE_URL))
+        return PokeReturnValue(is_done=month_is_published(url))
 
     @task
     def ingest_taxi_month() -> int:
@@ -382,7 +374,7 @@ def taxi_pipeline():
         return record["status"]
 
     ### BEGIN SOLUTION (comment only): chain the four tasks with >> (wait_for_month first: optional)
-    wait_for_month >> ingest_taxi_month() >> dbt_run() >> dbt_test() >> notify()
+    wait_for_month() >> ingest_taxi_month() >> dbt_run() >> dbt_test() >> notify()
     ### END SOLUTION
 
 

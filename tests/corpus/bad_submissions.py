@@ -244,10 +244,9 @@ BAD_SUBMISSIONS: dict[str, BadSubmission] = {
         frozenset({"airflow3_imports"}),
         (
             dag(
-                "from airflow.sdk import BaseSensorOperator, Param, dag, get_current_context, "
-                "task\n",
+                "from airflow.sdk import Param, PokeReturnValue, dag, get_current_context, task\n",
                 "from airflow.decorators import dag, task\n"
-                "from airflow.sdk import BaseSensorOperator, Param, get_current_context\n",
+                "from airflow.sdk import Param, PokeReturnValue, get_current_context\n",
             ),
         ),
     ),
