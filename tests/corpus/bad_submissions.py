@@ -38,7 +38,6 @@ class BadSubmission:
     patches: tuple[Patch, ...]
 
 
-# The reference's chain line (wait_for_month first since issue 14).
 # What partitioning by the pickup's month breaks (the plain and the template corpus share it).
 PICKUP_MONTH_FAILS = frozenset(
     {
@@ -48,7 +47,6 @@ PICKUP_MONTH_FAILS = frozenset(
         "behaviour_neighbouring_month_rows",
     }
 )
-CHAIN = "    wait_for_month >> ingest_taxi_month() >> dbt_run() >> dbt_test() >> notify()\n"
 
 
 def dag(old: str, new: str) -> Substitute:
@@ -182,9 +180,9 @@ BAD_SUBMISSIONS: dict[str, BadSubmission] = {
         frozenset(NEEDS_DAG),
         (
             dag(
-                CHAIN,
+                "    ingest_taxi_month() >> dbt_run() >> dbt_test() >> notify()\n",
                 "    ingest, tests = ingest_taxi_month(), dbt_test()\n"
-                "    wait_for_month >> ingest >> dbt_run() >> tests >> notify()\n"
+                "    ingest >> dbt_run() >> tests >> notify()\n"
                 "    tests >> ingest\n",
             ),
         ),
@@ -234,8 +232,8 @@ BAD_SUBMISSIONS: dict[str, BadSubmission] = {
         frozenset(RUNS_BROKEN - {"behaviour_logical_date"} | {"integrity_task_order"}),
         (
             dag(
-                CHAIN,
-                CHAIN.replace("dbt_run() >> dbt_test()", "dbt_test() >> dbt_run()"),
+                "    ingest_taxi_month() >> dbt_run() >> dbt_test() >> notify()\n",
+                "    ingest_taxi_month() >> dbt_test() >> dbt_run() >> notify()\n",
             ),
         ),
     ),
@@ -244,9 +242,9 @@ BAD_SUBMISSIONS: dict[str, BadSubmission] = {
         frozenset({"airflow3_imports"}),
         (
             dag(
-                "from airflow.sdk import Param, PokeReturnValue, dag, get_current_context, task\n",
+                "from airflow.sdk import Param, dag, get_current_context, task\n",
                 "from airflow.decorators import dag, task\n"
-                "from airflow.sdk import Param, PokeReturnValue, get_current_context\n",
+                "from airflow.sdk import Param, get_current_context\n",
             ),
         ),
     ),

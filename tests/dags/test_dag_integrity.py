@@ -36,7 +36,6 @@ def test_every_dag_has_tags_a_fixed_tz_aware_start_and_explicit_catchup(dagbag, 
 def test_taxi_pipeline_shape(dagbag) -> None:
     dag = dagbag.dags["taxi_pipeline"]
     assert [t.task_id for t in dag.topological_sort()] == [
-        "wait_for_month",
         "ingest_taxi_month",
         "dbt_run",
         "dbt_test",
@@ -44,7 +43,6 @@ def test_taxi_pipeline_shape(dagbag) -> None:
     ]
     edges = {(t.task_id, d) for t in dag.tasks for d in t.downstream_task_ids}
     assert edges == {
-        ("wait_for_month", "ingest_taxi_month"),
         ("ingest_taxi_month", "dbt_run"),
         ("dbt_run", "dbt_test"),
         ("dbt_test", "notify"),
@@ -53,8 +51,6 @@ def test_taxi_pipeline_shape(dagbag) -> None:
     assert dag.start_date == pendulum.datetime(2024, 1, 1, tz="UTC")
     assert dag.schedule == "@monthly"
     assert dag.get_task("notify").trigger_rule == "all_done"
-    # Waiting for a month to be published must not hold a worker slot for weeks.
-    assert dag.get_task("wait_for_month").mode == "reschedule"
     for task in dag.tasks:
         assert task.retries >= 2 and task.retry_delay.total_seconds() > 0
     assert {"week11", "taxi", "student:default"} <= set(dag.tags)

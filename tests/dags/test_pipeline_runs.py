@@ -10,7 +10,7 @@ from taxi_source.generator import month_rows
 from workbook import runner, warehouse
 
 pytestmark = pytest.mark.slow
-ALL_TASKS = ["wait_for_month", "ingest_taxi_month", "dbt_run", "dbt_test", "notify"]
+ALL_TASKS = ["ingest_taxi_month", "dbt_run", "dbt_test", "notify"]
 
 
 def expected_counts(year: int, month: int) -> tuple[int, int]:
@@ -93,7 +93,6 @@ def test_failed_ingest_blocks_dbt_and_notify_records_it(pipeline_env, month, fau
     report = run(month)
     states = {task: t.state for task, t in report.tasks.items()}
     assert states == {
-        "wait_for_month": "success",  # a manual run does not wait: its month was asked for
         "ingest_taxi_month": "failed",
         "dbt_run": "upstream_failed",
         "dbt_test": "upstream_failed",

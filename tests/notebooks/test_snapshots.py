@@ -71,8 +71,7 @@ def test_final_snapshot_has_the_reference_structure(snapshots: Path) -> None:
 
     reference = DagBag(dag_folder=str(REPO / "dags" / "taxi_pipeline.py")).dags["taxi_pipeline"]
     final = load(snapshots, "taxi_pipeline.py")
-    # The reference adds the sensor scheduled runs wait in (issue 14); the chapters do not.
-    assert edges(final) == edges(reference) == CHAIN | {("wait_for_month", "ingest_taxi_month")}
+    assert edges(final) == edges(reference) == CHAIN
     for attribute in ("schedule", "start_date", "catchup", "max_active_runs", "tags"):
         assert getattr(final, attribute) == getattr(reference, attribute), attribute
     assert final.params.dump() == reference.params.dump()
