@@ -61,7 +61,7 @@ def initialise(home: Path) -> None:
     )
 
 
-def run_one(name: str, work: Path, env: dict[str, str]) -> dict:
+def run_one(name: str, env: dict[str, str]) -> dict:
     nb = nbformat.read(NOTEBOOKS / name, as_version=4)
     client = NotebookClient(
         nb,
@@ -100,7 +100,7 @@ def run_all(names: list[str], root: Path, source, shared_home: bool) -> list[dic
             env["AIRFLOW_HOME"] = str(home)
             env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = f"sqlite:///{home}/airflow.db"
         env.pop("WORKBOOK_STRICT_WARNINGS", None)
-        rows.append(run_one(name, work, env))
+        rows.append(run_one(name, env))
         row = rows[-1]
         print(
             f"  {name:<45} {row['total']:6.1f} s   first cell {row['first_cell']:5.1f} s   "
