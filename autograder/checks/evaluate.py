@@ -9,6 +9,7 @@ from autograder.checks.context import Blocker, Context
 from autograder.checks.logs import printable
 from autograder.checks.outcome import Outcome
 from autograder.checks.registry import Check, checks_to_run
+from autograder.profiles.hints import hint_for
 from autograder.results import CheckResult
 
 GRADER_ERROR = (
@@ -52,7 +53,7 @@ def _run_one(item: Check, ctx: Context) -> CheckResult:
         tier=item.tier,
         points=item.points,
         score=round(item.points * outcome.fraction, 2),
-        hint=item.hint,
+        hint=hint_for(item, ctx.evidence.profile),
         # The one gate between what a check found (logs, the student's text) and every view.
         message=printable(outcome.message).strip(),
         output=printable(outcome.output).rstrip(),

@@ -184,6 +184,7 @@ class SandboxEvidence:
     seconds: float = 0.0
     # "postgres" for the course-template profile: dbt built the models there (issue #13)
     warehouse_engine: str = "duckdb"
+    profile: str = "plain"  # "template": hints in the course template's words
     # Where the seconds went: start, inspect, scenario:<name>, probe (bench/grade_class.py).
     phases: dict[str, float] = field(default_factory=dict)
 

@@ -157,6 +157,7 @@ def run_submission(
         )
         evidence.warnings.extend(notes)
         evidence.warehouse_engine = sandbox.warehouse_engine
+        evidence.profile = sandbox.profile
         try:
             _drive(sandbox, scenarios, evidence, started)
         finally:

@@ -95,6 +95,7 @@ class Sandbox:
     """One submission's folder, supervisor process and protocol."""
 
     warehouse_engine = "duckdb"
+    profile = "plain"  # autograder/profiles: which conventions the submission is graded by
 
     def __init__(self, submission: Submission, workspace: Workspace, uid: int | None) -> None:
         self.submission = submission

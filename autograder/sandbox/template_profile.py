@@ -62,6 +62,7 @@ class TemplateSandbox(Sandbox):
     """A plain sandbox plus the template's connection, CDN, `uvx` and Astro paths."""
 
     warehouse_engine = "postgres"
+    profile = "template"
 
     def __init__(
         self,

@@ -138,3 +138,19 @@ def test_the_cdn_stand_in_serves_the_source_over_https(tmp_path: Path) -> None:
     finally:
         cdn.stop()
         source.stop()
+
+
+def test_template_hints_name_real_checks_in_the_templates_words() -> None:
+    from autograder.checks.registry import all_checks
+    from autograder.profiles.hints import TEMPLATE_HINTS, hint_for
+
+    checks = all_checks()
+    assert set(TEMPLATE_HINTS) <= set(checks), set(TEMPLATE_HINTS) - set(checks)
+    for check_id, hint in TEMPLATE_HINTS.items():
+        check = checks[check_id]
+        assert hint_for(check, "template") == hint != check.hint
+        assert hint_for(check, "plain") == check.hint
+        assert "workbook " not in hint and "DuckDB" not in hint, check_id
+    # A check the template says nothing special about keeps its one hint in both profiles.
+    kept = checks["integrity_no_cycles"]
+    assert hint_for(kept, "template") == kept.hint

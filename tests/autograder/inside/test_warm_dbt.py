@@ -105,3 +105,28 @@ def test_without_a_warm_dbt_the_real_one_answers(project) -> None:
     result = dbt(["parse"], project, socket=project.parent / "nobody-listens.sock")
     assert result.returncode == 0, result.stderr[-800:]
     assert (project / "target" / "manifest.json").exists()
+
+
+def test_the_templates_uvx_dbt_is_served_by_the_warm_dbt(warm, project) -> None:
+    # `uvx --from 'dbt-core==1.10.*' ... dbt parse` in a template sandbox: with no installed dbt
+    # to fall back on, it can only succeed through the warm dbt.
+    shim = (
+        "import sys; sys.executable = '/nowhere/python';"
+        "from autograder.inside.uvx import main; main()"
+    )
+    argv = [sys.executable, "-c", shim, "--from", "dbt-core==1.10.*", "--with"]
+    argv += ["dbt-duckdb", "dbt", "parse", "--project-dir", ".", "--profiles-dir", "."]
+    env = {
+        "PATH": f"{BIN}:/usr/bin:/bin",
+        "PYTHONPATH": str(REPO),
+        "HOME": str(project.parent),
+        "TAXI_WAREHOUSE": str(project.parent / "warehouse.duckdb"),
+        "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+    }
+    served = subprocess.run(
+        argv, cwd=project, env={**env, SOCKET_ENV: str(warm)}, capture_output=True, text=True
+    )
+    assert served.returncode == 0, served.stdout[-800:] + served.stderr[-800:]
+    assert (project / "target" / "manifest.json").exists()
+    alone = subprocess.run(argv, cwd=project, env=env, capture_output=True, text=True)
+    assert alone.returncode == 127 and "no dbt installed at /nowhere/dbt" in alone.stderr
