@@ -376,8 +376,8 @@ def retries(ctx: Context) -> Outcome:
     tier="target",
     needs=[DAG_FILE],
     teaches='10_gotchas_and_pitfalls.ipynb#7.-"Code-at-the-top-of-a-DAG-file-runs-once"',
-    hint="The scheduler imports the file every few seconds: keep downloads, database "
-    "connections, file access, Variable.get() and big prints inside tasks, not at the top level.",
+    hint="The dag-processor imports the file again and again (every 30 s by default): keep "
+    "downloads, database connections, file access, Variable.get() and big prints inside tasks.",
 )
 def light_import(ctx: Context) -> Outcome:
     """Importing the DAG file does no work: no I/O, connections or long waits at the top level"""

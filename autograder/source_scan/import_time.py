@@ -1,4 +1,4 @@
-"""Work done at import time: what runs when Airflow (or the scheduler, every few seconds) imports
+"""Work done at import time: what runs when Airflow (the dag-processor, every 30 s) imports
 the DAG file. Module-level statements, the body of a `@dag`-decorated function (the DAG function
 is called at import) and, one call deep, module-level functions called from there. Task bodies
 run later, when a task runs, so I/O there is fine.

@@ -137,6 +137,7 @@ def ex_month_for(logical_date, run_after, conf):
     return f"{moment:%Y-%m}"
 """,
     "ch05_backfill_range": """
+ex_backfill_prediction = "its logical date's month"
 ex_backfill = wb.backfill("ch05_taxi_pipeline", "2024-08", "2024-10")
 """,
     "ch05_which_idempotent": """
@@ -263,6 +264,7 @@ ex_student = "ada_lovelace"
 ex_dry_run = shared_dry_run(wb, wb.dag_file("taxi_pipeline"), ex_student)
 """,
     "ch08_my_run": """
+ex_my_run_prediction = "airflow_<my name>"
 os.environ["AIRFLOW_STUDENT"] = ex_student
 ex_my_run = wb.run("taxi_pipeline", "2024-02-01")
 os.environ["AIRFLOW_STUDENT"] = "default"
@@ -278,12 +280,14 @@ ex_fine = {
 """,
     # -- 09 Practice --------------------------------------------------------------------------
     "ch09_first_run": """
+ex1_prediction = "fewer rows than raw_trips"
 ex1_report = wb.run("taxi_pipeline", "2024-01-01")
 """,
     "ch09_backfill": """
 ex2_runs = wb.backfill("taxi_pipeline", "2024-01", "2024-07")
 """,
     "ch09_idempotent": """
+ex3_prediction = "the same rows"
 ex3_before = wb.fingerprint()
 ex3_rerun = wb.backfill("taxi_pipeline", "2024-01", "2024-07")
 ex3_after = wb.fingerprint()
@@ -319,6 +323,7 @@ ex5_failing_tests = [
 ]
 """,
     "ch09_flaky_source": """
+ex6_prediction = "three tries, the run succeeds"
 wb.source.faults({"2024-06": {"transient": 2}})
 ex6_report = wb.run("taxi_pipeline", "2024-06-01")
 wb.source.faults({})

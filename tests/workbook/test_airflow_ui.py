@@ -5,82 +5,16 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
-import time
 import urllib.request
 from pathlib import Path
-from typing import IO
 
 import pytest
 
 from class_airflow.twin.processes import living_in_sessions
-from tests.conftest import REPO
-from tests.process_ledger import record_started
+from tests.support.airflow_ui import _get_json, _send, _wait_for, start_ui
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _get_json(url: str, token: str | None = None) -> dict:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    with urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=5) as resp:
-        return json.load(resp)
-
-
-def _send(url: str, token: str, method: str, body: dict) -> dict:
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode(),
-        method=method,
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request, timeout=10) as resp:
-        return json.load(resp)
-
-
-def _wait_for(probe, seconds: float):
-    deadline = time.monotonic() + seconds
-    last: Exception | None = None
-    while time.monotonic() < deadline:
-        try:
-            result = probe()
-            if result:
-                return result
-        except Exception as exc:  # noqa: BLE001 - the server is still starting
-            last = exc
-        time.sleep(1)
-    raise AssertionError(f"timed out; last error: {last}")
-
-
-def start_ui(tmp_path: Path, source_url: str) -> tuple[subprocess.Popen, int, IO[bytes]]:
-    """`workbook ui` (what `make ui` runs) on a free port, in a session of its own, with a fresh
-    Airflow home under `tmp_path`; its output goes to `tmp_path / "ui.log"`."""
-    port = _free_port()
-    home = tmp_path / "airflow"
-    env = {
-        **os.environ,
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "dags"),
-        "TAXI_SOURCE_URL": source_url,
-    }
-    log = (tmp_path / "ui.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "workbook", "ui", "--port", str(port)],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    record_started(proc.pid)
-    return proc, port, log
 
 
 def test_workbook_ui_serves_the_dags(tmp_path: Path, taxi_source) -> None:

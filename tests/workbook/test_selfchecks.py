@@ -239,3 +239,31 @@ def test_a_runbook_that_starts_with_a_section_is_read_too(wb: OfflineWorkbook) -
     assert without_title.startswith("## ")
     result = checked("ch07_runbook", f"ex_runbook = {without_title!r}", wb)
     assert result.passed, result.message
+
+
+def test_a_prediction_is_asked_for_first_and_compared_after_the_run() -> None:
+    from workbook.selfchecks.registry import EXERCISES, Hint, compared, exercise, prediction
+
+    choices = ("the same rows", "twice the rows")
+    with pytest.raises(Hint, match="Predict first: set ex_guess"):
+        prediction(..., "ex_guess", choices)
+    with pytest.raises(Hint, match="must be one of 'the same rows', 'twice the rows'"):
+        prediction("more", "ex_guess", choices)
+    assert "so it was" in compared("the same rows", "the same rows", "why")
+    assert "it was 'the same rows': why" in compared("twice the rows", "the same rows", "why")
+
+    @exercise("test_predicted", success="ran")
+    def predicted(wb: object, guess: object) -> str:
+        return compared(prediction(guess, "ex_guess", choices), choices[0], "each run replaces")
+
+    try:
+        wrong = selfchecks.check("test_predicted", None, "twice the rows")
+        unsure = selfchecks.check("test_predicted", None, ...)
+    finally:
+        del EXERCISES["test_predicted"]
+        selfchecks.RESULTS.pop("test_predicted", None)
+    # A wrong guess still passes (the run is what is checked) and says what happened instead.
+    assert wrong.passed and wrong.message == (
+        "ran. You predicted 'twice the rows'; it was 'the same rows': each run replaces"
+    )
+    assert not unsure.passed and "Predict first" in unsure.message

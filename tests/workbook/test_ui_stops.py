@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from class_airflow.twin.processes import living_in_sessions
-from tests.workbook.test_airflow_ui import _get_json, _wait_for, start_ui
+from tests.support.airflow_ui import _get_json, _wait_for, start_ui
 
 pytestmark = pytest.mark.slow
 

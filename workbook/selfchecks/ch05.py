@@ -7,7 +7,15 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
 from workbook.selfchecks import own_pipeline
-from workbook.selfchecks.registry import Hint, answer_dict, exercise, need, run_reports
+from workbook.selfchecks.registry import (
+    Hint,
+    answer_dict,
+    compared,
+    exercise,
+    need,
+    prediction,
+    run_reports,
+)
 
 if TYPE_CHECKING:
     from workbook.session import Workbook
@@ -48,8 +56,12 @@ def month_for(wb: Workbook, month_for: object) -> None:
         )
 
 
+BACKFILL_LOADS = ("its logical date's month", "the month in its config", "today's month")
+
+
 @exercise("ch05_backfill_range", success="three runs, August to October 2024, all green")
-def backfill_range(wb: Workbook, reports: object) -> None:
+def backfill_range(wb: Workbook, reports: object, predicted: object = ...) -> str:
+    guess = prediction(predicted, "ex_backfill_prediction", BACKFILL_LOADS)
     runs = run_reports(
         reports, "ex_backfill", "ex_backfill should hold what wb.backfill(...) returns."
     )
@@ -68,6 +80,12 @@ def backfill_range(wb: Workbook, reports: object) -> None:
     need(
         all(counts.get(m, 0) > 0 for m in months),
         "The warehouse has no rows for those months; did the runs use this notebook's set-up?",
+    )
+    return compared(
+        guess,
+        BACKFILL_LOADS[0],
+        "a backfill passes no config, so the month rule falls back to the logical date, "
+        "and each run loaded its own month whenever it ran.",
     )
 
 

@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING
 
 from workbook.selfchecks import own_pipeline
 from workbook.selfchecks.ch00 import check_student_name
-from workbook.selfchecks.registry import answer_dict, exercise, filled, need, run_report
+from workbook.selfchecks.registry import (
+    answer_dict,
+    compared,
+    exercise,
+    filled,
+    need,
+    prediction,
+    run_report,
+)
 
 if TYPE_CHECKING:
     from workbook.session import Workbook
@@ -35,9 +43,13 @@ def dry_run(wb: Workbook, student: object, dry_run: object) -> None:
     need(not failing, f"Your dry run has problems: {failing}. Look at its table.")
 
 
+MY_RUN_LANDS = ("airflow_default", "airflow_<my name>", "both schemas")
+
+
 @exercise("ch08_my_run", success="your run loaded into your own schema")
-def my_run(wb: Workbook, student: object, report: object) -> None:
+def my_run(wb: Workbook, student: object, report: object, predicted: object = ...) -> str:
     check_student_name(student, "ex_student")
+    guess = prediction(predicted, "ex_my_run_prediction", MY_RUN_LANDS)
     run = run_report(report, "ex_my_run", "ex_my_run should hold the report wb.run(...) returns.")
     need(run.dag_id == "taxi_pipeline", "Run the reference DAG, taxi_pipeline.")
     need(
@@ -55,6 +67,12 @@ def my_run(wb: Workbook, student: object, report: object) -> None:
     need(
         os.environ.get("AIRFLOW_STUDENT") == "default",
         'Set AIRFLOW_STUDENT back to "default" after your run, as the exercise asks.',
+    )
+    return compared(
+        guess,
+        MY_RUN_LANDS[1],
+        "the DAG reads AIRFLOW_STUDENT when a task runs and writes to airflow_<student>, "
+        "so the same file loads into each student's own schema.",
     )
 
 

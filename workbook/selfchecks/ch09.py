@@ -10,10 +10,12 @@ from typing import TYPE_CHECKING, Any, cast
 from workbook import paths
 from workbook.selfchecks.ch07 import DBT_FAILURE, runbook
 from workbook.selfchecks.registry import (
+    compared,
     exercise,
     filled,
     first_failure_line,
     need,
+    prediction,
     run_report,
     run_reports,
 )
@@ -23,6 +25,14 @@ if TYPE_CHECKING:
     from workbook.session import Workbook
 
 SEVEN_MONTHS = [f"2024-{m:02d}" for m in range(1, 8)]
+# The predict-then-run exercises' choices (the first of RERUN_GIVES is what happens).
+FCT_VS_RAW = ("more rows than raw_trips", "as many rows as raw_trips", "fewer rows than raw_trips")
+RERUN_GIVES = ("the same rows", "twice the rows", "seven more months of rows")
+FLAKY_ENDS = (
+    "one try, the run fails",
+    "three tries, the run succeeds",
+    "three tries, the run fails",
+)
 INTEGRITY_TESTS = ("test_no_import_errors", "test_taxi_pipeline_has_tags")
 REFERENCE_TAGS = 'tags=["week11", "taxi", f"student:{STUDENT}"]'
 # test -> (the bug it must catch, how to put that bug into a copy of the dags folder)
@@ -74,10 +84,20 @@ def _fingerprint(value: object, what: str) -> dict[str, Any]:
 
 
 @exercise("ch09_first_run", success="January 2024 is loaded, modelled and tested")
-def first_run(wb: Workbook, report: object) -> None:
+def first_run(wb: Workbook, report: object, predicted: object = ...) -> str:
+    guess = prediction(predicted, "ex1_prediction", FCT_VS_RAW)
     run = _taxi_report(report, "ex1_report", "2024-01")
     need(run.succeeded, f"The run failed at {run.failed_tasks}; read their logs.")
     need("2024-01" in wb.counts(), "raw_trips has no January rows in this notebook's warehouse.")
+    tables = wb.fingerprint()
+    raw, fct = tables["raw_trips"][0], tables["fct_trips"][0]
+    happened = FCT_VS_RAW[0] if fct > raw else FCT_VS_RAW[1] if fct == raw else FCT_VS_RAW[2]
+    return compared(
+        guess,
+        happened,
+        f"raw_trips keeps every row of the file ({raw}), filed under the file's month; the dbt "
+        f"models keep the trips picked up in that month that pass the cleaning rules ({fct}).",
+    )
 
 
 @exercise("ch09_backfill", success="seven green runs, seven months in raw_trips")
@@ -89,7 +109,10 @@ def backfill(wb: Workbook, runs: object) -> None:
 
 
 @exercise("ch09_idempotent", success="identical before and after: the rerun changed nothing")
-def idempotent(wb: Workbook, before: object, rerun: object, after: object) -> None:
+def idempotent(
+    wb: Workbook, before: object, rerun: object, after: object, predicted: object = ...
+) -> str:
+    guess = prediction(predicted, "ex3_prediction", RERUN_GIVES)
     first = _fingerprint(before, "ex3_before")
     last = _fingerprint(after, "ex3_after")
     _seven_runs(rerun, "ex3_rerun")
@@ -99,6 +122,12 @@ def idempotent(wb: Workbook, before: object, rerun: object, after: object) -> No
         not changed,
         f"These tables changed with the rerun: {changed}. Did something else run in between, "
         "or is the load appending?",
+    )
+    return compared(
+        guess,
+        RERUN_GIVES[0],
+        "each run deletes its own month before inserting the file again, in one transaction, "
+        "so a rerun replaces the month instead of adding it.",
     )
 
 
@@ -145,7 +174,8 @@ def find_the_failure(wb: Workbook, report: RunReport, task: object, tests: objec
 
 
 @exercise("ch09_flaky_source", success="two 503s, three tries, one green run")
-def flaky_source(wb: Workbook, report: object) -> None:
+def flaky_source(wb: Workbook, report: object, predicted: object = ...) -> str:
+    guess = prediction(predicted, "ex6_prediction", FLAKY_ENDS)
     run = _taxi_report(report, "ex6_report", "2024-06")
     tries = run.tasks["ingest_taxi_month"].tries
     need(
@@ -157,6 +187,12 @@ def flaky_source(wb: Workbook, report: object) -> None:
     need(
         not wb.source.current_faults(),
         "The source still has faults set: clear them with wb.source.faults({}).",
+    )
+    return compared(
+        guess,
+        FLAKY_ENDS[1],
+        "a 503 raises an ordinary error, which Airflow retries (retries=2 gives three tries); "
+        "only AirflowFailException, kept for 403 and 404, skips the retries.",
     )
 
 

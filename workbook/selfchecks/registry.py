@@ -85,8 +85,10 @@ def check(exercise_id: str, wb: Any, *args: Any, **kwargs: Any) -> Result:
         result = Result(exercise_id, False, f"there is no exercise called {exercise_id!r}")
     else:
         try:
-            found.func(wb, *args, **kwargs)
-            result = Result(exercise_id, True, found.success)
+            said = found.func(wb, *args, **kwargs)
+            # A check may add a line to the pass (how a prediction compared with the run).
+            added = f". {said}" if isinstance(said, str) and said else ""
+            result = Result(exercise_id, True, found.success + added)
         except Hint as hint:
             result = Result(exercise_id, False, str(hint))
         except Exception as exc:  # noqa: BLE001 - students see a message, never a traceback
@@ -141,6 +143,22 @@ def text_answer(answer: object, what: str, hint: str) -> str:
     filled(answer, what)
     need(isinstance(answer, str), hint)
     return cast(str, answer)
+
+
+def prediction(value: object, what: str, choices: Sequence[str]) -> str:
+    """A predict-then-run exercise's prediction: one of `choices`, written before the run."""
+    listed = ", ".join(repr(c) for c in choices)
+    if value is ... or value is None:
+        raise Hint(f"Predict first: set {what} to one of {listed}, then run the cell.")
+    need(value in choices, f"{what} must be one of {listed}, not {value!r}.")
+    return cast(str, value)
+
+
+def compared(predicted: str, happened: str, why: str) -> str:
+    """What a pass says about the prediction: right, or what happened instead, and why."""
+    if predicted == happened:
+        return f"You predicted {predicted!r}, and so it was: {why}"
+    return f"You predicted {predicted!r}; it was {happened!r}: {why}"
 
 
 def run_report(value: object, what: str, hint: str) -> RunReport:
