@@ -1,8 +1,11 @@
 """
 ### taxi_pipeline: one month of NYC green-taxi trips, loaded, modelled and tested
 
-Every month the TLC publishes `green_tripdata_YYYY-MM.parquet`. Each run of this DAG handles
-**the month its logical date names**, never "the current month":
+Every month the TLC publishes `green_tripdata_YYYY-MM.parquet`, about two months after the
+month ends. A backfill or manual run handles **the month its logical date names**, never "the
+current month"; the run the scheduler fires on the first of a month loads the newest month
+surely published by then, three months back (`scheduled_month`), so it does not ask for a file
+that cannot exist yet:
 
 1. `ingest_taxi_month` downloads that month's file and replaces the month's partition of
    `raw_trips` (delete, then insert, in one transaction), so a rerun changes nothing.
@@ -111,11 +114,27 @@ def month_for_run(
 
 # [END pure_helpers]
 
+# [START scheduled_month]
+# The TLC publishes a month about two months after it ends: on 1 December, September is the
+# newest month surely out. A scheduled run loads that one; backfills name their month themselves.
+PUBLICATION_LAG_MONTHS = 3
+
+
+def scheduled_month(logical_date: datetime) -> date:
+    """The month a scheduled run loads: PUBLICATION_LAG_MONTHS before its logical date's."""
+    index = logical_date.year * 12 + logical_date.month - 1 - PUBLICATION_LAG_MONTHS
+    return date(index // 12, index % 12 + 1, 1)
+
+
+# [END scheduled_month]
+
 
 def _run_month() -> date:
     ### BEGIN SOLUTION: call month_for_run for this DagRun; a bad month fails without retries
     context = get_current_context()
     dag_run = context["dag_run"]
+    if dag_run.run_type == "scheduled" and not context["params"].get("month"):
+        return scheduled_month(dag_run.logical_date)  # the newest month published by now
     try:
         return month_for_run(
             dag_run.logical_date, dag_run.run_after, context["params"].get("month")

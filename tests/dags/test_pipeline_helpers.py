@@ -48,6 +48,27 @@ def test_month_in_the_run_config_wins() -> None:
         taxi.month_for_run(None, datetime(2024, 5, 15, tzinfo=UTC), "2024-13")
 
 
+@pytest.mark.parametrize(
+    "fired, loads",
+    [
+        (datetime(2026, 12, 1, tzinfo=UTC), date(2026, 9, 1)),
+        (datetime(2025, 2, 1, tzinfo=UTC), date(2024, 11, 1)),  # across a year
+        (datetime(2024, 3, 1, tzinfo=UTC), date(2023, 12, 1)),
+    ],
+)
+def test_a_scheduled_run_loads_the_newest_month_surely_published(fired, loads) -> None:
+    assert taxi.scheduled_month(fired) == loads
+
+
+def test_the_scheduled_month_is_published_by_the_local_source_whenever_the_run_fires() -> None:
+    from taxi_source.server import default_latest_month
+
+    for month in range(1, 13):
+        fired = datetime(2026, month, 1, tzinfo=UTC)
+        latest = default_latest_month(fired.date())
+        assert f"{taxi.scheduled_month(fired):%Y-%m}" <= latest, (fired, latest)
+
+
 @pytest.mark.parametrize("name", ["ada", "ada_lovelace", "team7"])
 def test_valid_student_names_become_schemas(name) -> None:
     assert taxi.schema_for(name) == f"airflow_{name}"
