@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from class_airflow.twin.processes import living_in_sessions
-from tests.support.airflow_ui import _get_json, _send, _wait_for, start_ui
+from tests.support.airflow_ui import _wait_for, start_ui, wait_until_ready
 
 pytestmark = pytest.mark.slow
 
@@ -20,45 +18,19 @@ pytestmark = pytest.mark.slow
 def test_workbook_ui_serves_the_dags(tmp_path: Path, taxi_source) -> None:
     proc, port, log = start_ui(tmp_path, taxi_source.base_url)
     home = tmp_path / "airflow"
-    base = f"http://127.0.0.1:{port}"
     try:
         # Generous: on a loaded 2-core machine standalone has taken over 200 s to come up.
-        health = _wait_for(lambda: _get_json(f"{base}/api/v2/monitor/health"), 300)
-        for component in ("metadatabase", "scheduler", "dag_processor"):
-            assert health[component]["status"] == "healthy", health
-        passwords = home / "simple_auth_manager_passwords.json.generated"
-        _wait_for(passwords.exists, 30)
-        user, password = next(iter(json.loads(passwords.read_text()).items()))
-        request = urllib.request.Request(
-            f"{base}/auth/token",
-            data=json.dumps({"username": user, "password": password}).encode(),
-            headers={"Content-Type": "application/json"},
-        )
-        with urllib.request.urlopen(request, timeout=5) as resp:
-            token = json.load(resp)["access_token"]
-        dags = _wait_for(
-            lambda: (
-                {d["dag_id"] for d in _get_json(f"{base}/api/v2/dags", token)["dags"]}
-                >= {"taxi_pipeline", "hello_pipeline"}
-                and _get_json(f"{base}/api/v2/dags", token)["dags"]
-            ),
-            90,
-        )
+        ui = wait_until_ready(port, home, {"taxi_pipeline", "hello_pipeline"})
+        dags = ui.get("dags")["dags"]
         assert {d["dag_id"] for d in dags} == {"taxi_pipeline", "hello_pipeline"}
         assert all(d["is_paused"] for d in dags), "new DAGs must start paused (no surprise runs)"
         # A run triggered through the REST API executes under the scheduler (LocalExecutor).
-        _send(f"{base}/api/v2/dags/hello_pipeline", token, "PATCH", {"is_paused": False})
-        run = _send(
-            f"{base}/api/v2/dags/hello_pipeline/dagRuns",
-            token,
-            "POST",
-            {"logical_date": "2025-03-04T00:00:00Z", "conf": {}},
-        )
-        run_url = f"{base}/api/v2/dags/hello_pipeline/dagRuns/{run['dag_run_id']}"
+        ui.send("dags/hello_pipeline", "PATCH", {"is_paused": False})
+        body = {"logical_date": "2025-03-04T00:00:00Z", "conf": {}}
+        run = ui.send("dags/hello_pipeline/dagRuns", "POST", body)
+        run_path = f"dags/hello_pipeline/dagRuns/{run['dag_run_id']}"
         final = _wait_for(
-            lambda: (
-                (state := _get_json(run_url, token)["state"]) in ("success", "failed") and state
-            ),
+            lambda: (state := ui.get(run_path)["state"]) in ("success", "failed") and state,
             120,
         )
         assert final == "success", (tmp_path / "ui.log").read_text()[-3000:]
