@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from class_airflow.twin.processes import living_in_sessions
-from tests.support.airflow_ui import _wait_for, start_ui, wait_until_ready
+from tests.support.airflow_ui import _wait_for, start_ui, stop_ui, wait_until_ready
 
 pytestmark = pytest.mark.slow
 
@@ -42,13 +41,7 @@ def test_workbook_ui_serves_the_dags(tmp_path: Path, taxi_source) -> None:
         left = living_in_sessions({p.pid for p in started})
         assert not left, [p.command for p in left]
     finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
+        stop_ui(proc, log)  # only if the test failed before its own Ctrl-C
     # `workbook ui` starts Airflow in a process group of its own; stopping it must stop that too.
     assert _wait_for(lambda: not _processes_using(home), 30)
 
