@@ -20,7 +20,7 @@ TEMPLATE_HINTS: dict[str, str] = {
         "the file free of downloads and connections."
     ),
     "integrity_single_dag": (
-        f"dags/taxi_pipeline.py (or dags/<you>/taxi_pipeline.py) must define exactly one DAG; "
+        "dags/taxi_pipeline.py (or dags/<you>/taxi_pipeline.py) must define exactly one DAG; "
         f"`{_DAG_ID}` (the shared VM's prefix) and `taxi_pipeline` are both accepted."
     ),
     "behaviour_one_month": (
@@ -36,7 +36,7 @@ TEMPLATE_HINTS: dict[str, str] = {
         "DataFrame, and commit once."
     ),
     "behaviour_backfill": (
-        f"Backfill January to July 2024 yourself: `astro dev run backfill create --dag-id "
+        "Backfill January to July 2024 yourself: `astro dev run backfill create --dag-id "
         f"{_DAG_ID} --from-date 2024-01-01 --to-date 2024-07-01 --max-active-runs 1`. Every run "
         "must succeed and raw_trips must then hold exactly those seven months, each once."
     ),

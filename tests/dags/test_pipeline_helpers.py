@@ -2,18 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 from datetime import UTC, date, datetime
 
 import pytest
 
-from tests.conftest import REPO
+from tests.support.reference_dag import reference_dag
 
-spec = importlib.util.spec_from_file_location(
-    "taxi_pipeline_module", REPO / "dags" / "taxi_pipeline.py"
-)
-taxi = importlib.util.module_from_spec(spec)
-spec.loader.exec_module(taxi)
+taxi = reference_dag()
 
 UTC = UTC
 

@@ -4,7 +4,6 @@ creates, this month's scheduled run, loads the newest month the source has surel
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from datetime import datetime
 
@@ -14,19 +13,11 @@ import pytest
 from taxi_source.server import default_latest_month, serve_in_thread
 from tests.conftest import REPO
 from tests.support.airflow_ui import _wait_for, start_ui, stop_ui, wait_until_ready
+from tests.support.reference_dag import reference_dag
 
 pytestmark = pytest.mark.slow
 
 DAG = "taxi_pipeline"
-
-
-def _reference():
-    spec = importlib.util.spec_from_file_location(
-        "reference_dag", REPO / "dags" / "taxi_pipeline.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_this_months_scheduled_run_loads_a_published_month_and_ends_green(tmp_path) -> None:
@@ -62,7 +53,7 @@ def test_this_months_scheduled_run_loads_a_published_month_and_ends_green(tmp_pa
         source.stop()
 
     logical = datetime.fromisoformat(run["logical_date"].replace("Z", "+00:00"))
-    loaded = _reference().scheduled_month(logical)
+    loaded = reference_dag().scheduled_month(logical)
     tail = (tmp_path / "ui.log").read_text(errors="replace")[-3000:]
     assert final == "success", (states, tail)
     assert set(states.values()) == {"success"}, states

@@ -20,6 +20,7 @@ from taxi_source.server import default_latest_month, serve_in_thread
 from tests.conftest import REPO
 from tests.support.airflow_ui import RunningUI, _wait_for, start_ui, stop_ui, wait_until_ready
 from tests.support.browser import find_chromium
+from tests.support.reference_dag import reference_dag
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.timeout(900)]
 DAG = "taxi_pipeline"
@@ -113,9 +114,7 @@ def _march_rows(warehouse: Path) -> int:
 def test_the_ui_tour_ends_with_the_assignments_three_screenshots(
     tmp_path: Path, chromium: Browser
 ) -> None:
-    now = datetime.now(UTC)
-    index = now.year * 12 + now.month - 1 - 3  # scheduled_month: three months back
-    older = f"{index // 12:04d}-{index % 12 + 1:02d}"
+    older = f"{reference_dag().scheduled_month(datetime.now(UTC)):%Y-%m}"
     source = serve_in_thread(latest_month=default_latest_month())  # this month: not published
     env = {
         "TAXI_WAREHOUSE": str(tmp_path / "taxi.duckdb"),
