@@ -66,6 +66,11 @@ class GradingOptions(BaseModel):
         description="Answer a submission's `dbt` commands (BashOperator, subprocess) from the "
         "sandbox's already imported dbt instead of a new dbt process (same output and exit code).",
     )
+    warm_start: bool = Field(
+        True,
+        description="Fork each sandbox's harness from a process that has already imported and "
+        "run Airflow and dbt (autograder.inside.zygote); False starts every harness cold.",
+    )
     dedupe: bool = Field(
         True,
         description="Run identical DAG folders once per session and share the evidence "

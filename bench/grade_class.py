@@ -10,7 +10,9 @@ benchmark is about speed.
 1. `grade_class(..., jobs=N)`: total wall time, per-submission median, and where the time went
    (sandbox start, inspect = Airflow import + DAG parse + dbt import, each scenario, warehouse
    resets, probe, checks and reports). `--students K` grades K of the 30 (spread over the class);
-   `--cold-dbt` switches the sandbox's warm dbt off (every `dbt` command a new process).
+   `--cold-dbt` switches the sandbox's warm dbt off (every `dbt` command a new process);
+   `--cold-start` starts every harness as a new interpreter instead of forking it from the
+   session's warm start (autograder.inside.zygote).
 2. The naive way: one fresh `pytest bench/naive_grader.py` process per submission, one after
    another (each check its own runs, nothing shared). `--naive-sample K` times only K of them
    and extrapolates to the class (the report says so).
@@ -20,6 +22,7 @@ benchmark is about speed.
     .venv/bin/python bench/grade_class.py --jobs 2
     .venv/bin/python bench/grade_class.py --jobs 2 --naive-sample 6
     .venv/bin/python bench/grade_class.py --jobs 2 --students 6 --skip-naive [--cold-dbt]
+    .venv/bin/python bench/grade_class.py --jobs 2 --students 6 --skip-naive --cold-start
 """
 
 from __future__ import annotations
@@ -91,9 +94,16 @@ def build_class(folder: Path) -> list[str]:
 
 
 def time_autograder(
-    folder: Path, out: Path, jobs: int, import_timeout: float, warm_dbt: bool = True
+    folder: Path,
+    out: Path,
+    jobs: int,
+    import_timeout: float,
+    warm_dbt: bool = True,
+    warm_start: bool = True,
 ) -> dict:
-    options = GradingOptions(import_timeout=import_timeout, warm_dbt=warm_dbt)
+    options = GradingOptions(
+        import_timeout=import_timeout, warm_dbt=warm_dbt, warm_start=warm_start
+    )
     evidence: dict[str, object] = {}
     original = SandboxSession.evidence_for
 
@@ -205,6 +215,7 @@ def main() -> None:
     parser.add_argument("--json", type=Path, help="also write the numbers here")
     parser.add_argument("--students", type=int, default=0, help="grade only K of the class")
     parser.add_argument("--cold-dbt", action="store_true", help="no warm dbt in the sandbox")
+    parser.add_argument("--cold-start", action="store_true", help="no warm start (zygote)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bench-class-"))
     try:
@@ -218,7 +229,12 @@ def main() -> None:
             names = [n for n in names if n in keep]
         print(f"class of {len(names)} in {folder}; grading with --jobs {args.jobs} ...", flush=True)
         ours = time_autograder(
-            folder, work / "out", args.jobs, args.import_timeout, warm_dbt=not args.cold_dbt
+            folder,
+            work / "out",
+            args.jobs,
+            args.import_timeout,
+            warm_dbt=not args.cold_dbt,
+            warm_start=not args.cold_start,
         )
         print(
             f"autograder: {ours['wall_seconds']} s wall for {len(names)}, median "

@@ -48,6 +48,13 @@ def _relative(path: str | None, folder: str) -> str:
         return Path(path).name
 
 
+def adopt_this_process() -> None:
+    """This process was forked from the warm start (`zygote.py`) after this module was
+    imported: it is now the one process that may answer."""
+    global _MAIN_PID
+    _MAIN_PID = os.getpid()
+
+
 def _only_in_main_process() -> None:
     # A submission that forks at import time returns into this code in every child; only the
     # process the supervisor started may answer, the copies leave quietly.

@@ -22,7 +22,6 @@ import contextlib
 import ctypes
 import json
 import os
-import resource
 import secrets
 import select
 import signal
@@ -33,8 +32,10 @@ import time
 from collections import deque
 
 from autograder.inside.cdn import mount_hosts, serve_cdn, tls_context
+from autograder.inside.limits import apply_limits
 from autograder.inside.mounts import arrange_filesystem, loopback_up
 from autograder.inside.protocol import done_line
+from autograder.inside.zygote import request_harness
 
 _HEAD = 64 << 10
 _TAIL = 256 << 10
@@ -95,25 +96,53 @@ class HarnessProcess:
         self.buffer = b""
 
     def _limits(self) -> None:
-        limits = self.setup["limits"]
-        pairs = [
-            (resource.RLIMIT_AS, limits["memory_bytes"]),
-            (resource.RLIMIT_FSIZE, limits["file_bytes"]),
-            (resource.RLIMIT_CPU, limits["cpu_seconds"]),
-            (resource.RLIMIT_CORE, 0),
-        ]
-        if limits.get("processes"):
-            pairs.append((resource.RLIMIT_NPROC, limits["processes"]))
-        for which, value in pairs:
-            resource.setrlimit(which, (value, value))
+        apply_limits(self.setup["limits"])
         if self.setup.get("own_session"):
             os.setsid()
 
     def start(self) -> None:
+        if self.setup.get("zygote_fd") is not None:
+            if self._start(warm=True):
+                return
+            self.setup["zygote_fd"] = None  # this sandbox goes on with cold starts
+        self._start(warm=False)
+
+    def _start(self, warm: bool) -> bool:
         cmd_read, cmd_write = os.pipe()
         res_read, res_write = os.pipe()
+        try:
+            if warm:
+                self.process = request_harness(self.setup, cmd_read, res_write)
+            else:
+                self.process = self._spawn_cold(cmd_read, res_write)
+        except OSError as err:  # the warm start is gone; a cold start cannot fail this way
+            if not warm:
+                raise
+            sys.stderr.write(f"warm start unreachable: {err}\n")
+            for fd in (cmd_write, res_read):
+                os.close(fd)
+            return False
+        finally:
+            os.close(cmd_read)
+            os.close(res_write)
+        self.commands = os.fdopen(cmd_write, "w", encoding="utf-8")
+        self.results = res_read
+        self.buffer = b""
+        if warm:
+            rest = self.process.await_start(self.results)
+            if rest is None:
+                self.commands.close()
+                os.close(self.results)
+                self.process.stdout.close()
+                return False
+            self.buffer = rest
+        threading.Thread(target=self._drain, args=(self.process,), daemon=True).start()
+        return True
+
+    def _spawn_cold(self, cmd_read: int, res_write: int) -> subprocess.Popen:
+        """A fresh interpreter that imports Airflow itself (no warm start available)."""
         user = self.setup.get("uid")
-        self.process = subprocess.Popen(
+        return subprocess.Popen(
             [*self.setup["harness_argv"], "--cmd-fd", str(cmd_read), "--result-fd", str(res_write)],
             env=self.setup["harness_env"],
             cwd=self.setup["harness_cwd"],
@@ -126,12 +155,6 @@ class HarnessProcess:
             extra_groups=[] if user is not None else None,
             preexec_fn=self._limits,
         )
-        os.close(cmd_read)
-        os.close(res_write)
-        self.commands = os.fdopen(cmd_write, "w", encoding="utf-8")
-        self.results = res_read
-        self.buffer = b""
-        threading.Thread(target=self._drain, args=(self.process,), daemon=True).start()
 
     def _drain(self, process: subprocess.Popen) -> None:
         stream = process.stdout

@@ -37,6 +37,7 @@ from autograder.sandbox.evidence import (
 from autograder.sandbox.isolation import UidPool, detect_isolation
 from autograder.sandbox.session import LIVE, LiveProcesses, Sandbox, Workspace
 from autograder.sandbox.template_profile import TemplateServices, make_sandbox
+from autograder.sandbox.warm_start import WarmStart
 from autograder.scenarios import Scenario
 from autograder.submission import Submission
 
@@ -59,6 +60,7 @@ class SandboxSession:
         self._dedupe_locks: dict[str, threading.Lock] = {}
         self._lock = threading.Lock()
         self.template_services = TemplateServices(self.root, self.private)
+        self.warm_start: WarmStart | None = None
 
     @property
     def closing(self) -> bool:
@@ -71,6 +73,8 @@ class SandboxSession:
 
     def close(self) -> None:
         self.processes.kill_all()
+        if self.warm_start is not None:
+            self.warm_start.close()
         self.template_services.close()
         if not self.options.keep_sandboxes:
             shutil.rmtree(self.root, ignore_errors=True)
@@ -87,8 +91,20 @@ class SandboxSession:
                 self.template = target
             return self.template
 
+    def _warm_start(self) -> WarmStart | None:
+        """The zygote, made on first use (sandboxes with namespaces only: a forked harness
+        joins its supervisor's namespaces, which is how it gets inside)."""
+        if not (self.options.warm_start and self.isolation.namespaces):
+            return None
+        template = self.template_db()
+        with self._lock:
+            if self.warm_start is None:
+                self.warm_start = WarmStart(self.options, self.isolation, self.private, template)
+        return self.warm_start
+
     def workspace(self) -> Workspace:
         return Workspace(
+            warm_start=self._warm_start(),
             options=self.options,
             isolation=self.isolation,
             root=self.root,

@@ -30,6 +30,7 @@ from autograder.options import GradingOptions
 from autograder.sandbox.environment import base_env, contract_env, harness_env
 from autograder.sandbox.evidence import StepReply
 from autograder.sandbox.isolation import REPO_ROOT, Isolation, mount_plan, tasks_of
+from autograder.sandbox.warm_start import WarmStart
 from autograder.scenarios import Step
 from autograder.submission import Submission
 
@@ -76,6 +77,7 @@ class Workspace:
     template: Path  # the empty Airflow metadata DB each sandbox starts from
     hide: tuple[Path, ...] = ()  # the grader's folders, invisible inside
     processes: LiveProcesses = field(default_factory=LiveProcesses)
+    warm_start: WarmStart | None = None  # the session's zygote; None: every harness starts cold
 
 
 def kill_group(process: subprocess.Popen) -> None:
@@ -187,6 +189,10 @@ class Sandbox:
             "source_port": self.port,
         }
         self.extra_setup(setup)
+        zygote = self.workspace.warm_start.adopt() if self.workspace.warm_start else None
+        if zygote is not None:
+            setup["zygote_fd"] = zygote.fileno()
+            setup["zygote_namespaces"] = self.workspace.warm_start.namespaces
         stderr = self.stderr_path.open("wb")
         try:
             self.process = subprocess.Popen(
@@ -197,9 +203,12 @@ class Sandbox:
                 env=base_env(self.dir / "home"),
                 cwd=str(self.dir),
                 start_new_session=True,
+                pass_fds=(zygote.fileno(),) if zygote else (),
             )
         finally:
             stderr.close()
+            if zygote is not None:
+                zygote.close()  # the supervisor has its copy
         self.workspace.processes.register(self.process)
         self._write(setup)
         ready = self._read(deadline=time.monotonic() + 120)

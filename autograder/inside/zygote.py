@@ -1,0 +1,348 @@
+"""The warm start: one process that has paid Airflow's and dbt's import, from which every
+submission's harness is forked into that submission's sandbox.
+
+Started once per grading session by the grader (`autograder.sandbox.warm_start`), as the
+grader's user, outside any sandbox. It is trusted code and never runs a student's line:
+
+1. it imports Airflow, dbt, DuckDB and the harness and builds Airflow's in-process Task
+   Execution API app, without opening a database or starting a thread (`warm_up`);
+2. for each harness a sandbox supervisor asks for, it forks. The child joins the supervisor's
+   namespaces (`setns`: user when unprivileged, IPC, UTS, network, PID, mount) and forks the
+   harness, which is then inside the sandbox, and waits for it (reporting its exit code).
+   The harness closes every file descriptor it did not get, sets its limits, drops to the
+   sandbox's user, replaces its whole environment with the sandbox's, points Airflow at the
+   sandbox's own metadata DB, and serves the supervisor (`harness.serve`).
+
+What a submission does therefore never reaches the next one: each harness is a fresh copy of
+this process, which itself never imported, ran or stored anything of a submission.
+
+Protocol: the grader hands the zygote one end of a socket pair per sandbox (`adopt`, the fd in
+SCM_RIGHTS), and passes the other end to that sandbox's supervisor. On it, the supervisor sends
+`{"op": "spawn", ...}` with its namespace fds and the harness's pipe ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import json
+import os
+import resource
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+from autograder.inside.limits import apply_limits
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_MAX_FDS = 16
+# The order matters: the user namespace first (it grants the rights for the others), the mount
+# namespace last (after it, paths resolve inside the sandbox).
+NAMESPACES = ("user", "ipc", "uts", "net", "pid", "mnt")
+
+
+def _log(message: str) -> None:
+    print(f"[zygote] {message}", file=sys.stderr, flush=True)
+
+
+# ---------------------------------------------------------------- warm-up (trusted code only)
+
+
+def warm_up() -> dict:
+    """Import everything a harness needs and build Airflow's in-process Task Execution API app.
+
+    Nothing here opens a database or a file, or starts a thread: a forked harness must not
+    inherit connections or threads. (A first version also ran a warm-up DAG here; the forked
+    harnesses' runs then hung now and then in the Task Execution API: what dag.test() leaves
+    behind, SQLite connections and the API's event loop, does not survive fork().)"""
+    started = time.perf_counter()
+    import dbt.adapters.duckdb  # noqa: F401
+    import dbt.cli.main  # noqa: F401
+    import dbt.parser.manifest  # noqa: F401
+    import dbt.task.run  # noqa: F401
+    import dbt.task.test  # noqa: F401
+    import duckdb  # noqa: F401
+    import pendulum  # noqa: F401
+    from airflow.models import DagBag  # noqa: F401
+    from airflow.sdk.execution_time import supervisor, task_runner  # noqa: F401
+
+    from autograder.inside import harness  # noqa: F401
+
+    imported = time.perf_counter()
+    supervisor.in_process_api_server().app  # noqa: B018 - the FastAPI app, not yet serving
+    if threading.active_count() != 1:
+        names = [t.name for t in threading.enumerate()]
+        raise RuntimeError(f"the warm-up started threads: {names}")
+    return {
+        "import_seconds": round(imported - started, 3),
+        "app_seconds": round(time.perf_counter() - imported, 3),
+    }
+
+
+# ---------------------------------------------------------------- the harness, inside
+
+
+def _setns(fds: dict[str, int]) -> None:
+    for name in NAMESPACES:
+        if name in fds and _libc.setns(fds[name], 0) != 0:
+            err = ctypes.get_errno()
+            raise OSError(err, f"setns({name}): {os.strerror(err)}")
+
+
+def become_harness(setup: dict, pipes: dict[str, int]) -> None:
+    """In the forked child, inside the sandbox: turn this warm copy into the harness. Never
+    returns."""
+    for number in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGCHLD):
+        signal.signal(number, signal.SIG_DFL)
+    os.dup2(pipes["output"], 1)
+    os.dup2(pipes["output"], 2)
+    # Nothing of the zygote stays reachable: its sockets, its metadata DB, other sandboxes'.
+    _close_all_but(pipes["commands"], pipes["results"])
+    apply_limits(setup["limits"])
+    if setup.get("own_session"):
+        os.setsid()
+    user = setup.get("uid")
+    if user is not None:
+        os.setgroups([])
+        os.setgid(user)
+        os.setuid(user)
+    os.chdir(setup["cwd"])
+    os.environ.clear()
+    os.environ.update(setup["env"])
+    import tempfile
+
+    tempfile.tempdir = None  # recomputed from the sandbox's TMPDIR
+    os.umask(0o022)
+    _point_airflow_at_sandbox()
+    from autograder.inside import harness
+
+    harness.adopt_this_process()
+    started = json.dumps({"op": "started", "pid": os.getpid()}) + "\n"
+    os.write(pipes["results"], started.encode())
+    harness.serve(pipes["commands"], pipes["results"])
+
+
+def _point_airflow_at_sandbox() -> None:
+    """Airflow read its settings when the zygote imported it; re-read the ones that name
+    places (the metadata DB, the dags folder) from the sandbox's environment."""
+    from airflow import settings
+
+    settings.configure_vars()
+    settings.configure_orm()  # the zygote's engine never connected; Airflow drops it at fork
+
+
+def spawn(message: dict, fds: list[int]) -> int:
+    """Fork a child that enters the sandbox, forks the harness there and waits for it.
+    Returns the child's pid.
+
+    The child stays: an orphan is adopted by the init of its *parent's* PID namespace, which for
+    this child is the host's, so the child itself is the harness's parent. It reports the
+    harness's exit code to the supervisor on the `status` pipe."""
+    named = dict(zip(message["fds"], fds, strict=True))
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:
+        _setns({k: v for k, v in named.items() if k in NAMESPACES})
+        harness = os.fork()  # only a child of a setns(pid) caller is in the PID namespace
+        if harness == 0:
+            become_harness(message["setup"], named)
+        _close_all_but(named["status"])
+        _, status = os.waitpid(harness, 0)
+        code = os.waitstatus_to_exitcode(status)
+        os.write(named["status"], f"{code}\n".encode())
+        code = 0
+    except BaseException as exc:  # noqa: BLE001 - report, never return into the zygote's loop
+        with contextlib.suppress(Exception):
+            failed = json.dumps({"op": "failed", "error": f"{type(exc).__name__}: {exc}"})
+            os.write(named["results"], (failed + "\n").encode())
+    os._exit(code)
+
+
+def _close_all_but(*keep: int) -> None:
+    low = 3
+    for fd in sorted(keep):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, resource.getrlimit(resource.RLIMIT_NOFILE)[0])
+
+
+# ---------------------------------------------------------------- the supervisor's side
+
+
+class ForkedHarness:
+    """The handle of a harness forked by the warm start, with the part of `Popen` used here.
+
+    The harness is in this PID namespace (this process is its init) but its parent is the
+    zygote's child outside it, which reports the exit code on the `status` pipe."""
+
+    def __init__(self, stdout, status: int) -> None:
+        self.stdout = stdout
+        self.status = status
+        self.pid: int | None = None
+        self.returncode: int | None = None
+
+    def await_start(self, results: int) -> bytes | None:
+        """Read the harness's first line ({"op": "started", "pid": n}) from its results pipe.
+        Returns what came after that line; None: no harness (the warm start is gone or
+        failed; the reason is on stderr)."""
+        buffer = b""
+        deadline = time.monotonic() + 60
+        while b"\n" not in buffer and time.monotonic() < deadline:
+            if select.select([results], [], [], 1.0)[0]:
+                chunk = os.read(results, 1 << 16)
+                if not chunk:
+                    break
+                buffer += chunk
+        line, _, rest = buffer.partition(b"\n")
+        with contextlib.suppress(ValueError):
+            message = json.loads(line)
+            if message.get("op") == "started":
+                self.pid = int(message["pid"])
+                return rest
+            sys.stderr.write(f"warm start failed: {message.get('error')}\n")
+        self.close()
+        return None
+
+    def poll(self) -> int | None:
+        if (
+            self.returncode is None
+            and self.status >= 0
+            and select.select([self.status], [], [], 0)[0]
+        ):
+            said = os.read(self.status, 64).strip()
+            self.returncode = int(said) if said.lstrip(b"-").isdigit() else -signal.SIGKILL
+            self.close()
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        waiting = self.returncode is None and self.status >= 0
+        if waiting and not select.select([self.status], [], [], timeout)[0]:
+            raise subprocess.TimeoutExpired("harness", timeout)  # as Popen.wait does
+        code = self.poll()
+        return -signal.SIGKILL if code is None else code
+
+    def kill(self) -> None:
+        if self.pid is not None and self.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+
+    def close(self) -> None:
+        if self.status is not None and self.status >= 0:
+            with contextlib.suppress(OSError):
+                os.close(self.status)
+        self.status = -1
+
+
+def request_harness(setup: dict, cmd_read: int, res_write: int) -> ForkedHarness:
+    """The supervisor's side: ask the zygote for a harness inside this sandbox's namespaces."""
+    out_read, out_write = os.pipe()
+    status_read, status_write = os.pipe()
+    names = list(setup["zygote_namespaces"])
+    fds = [os.open(f"/proc/self/ns/{name}", os.O_RDONLY) for name in names]
+    ours = len(fds)  # the namespace fds, closed here once sent
+    names += ["commands", "results", "output", "status"]
+    fds += [cmd_read, res_write, out_write, status_write]
+    harness = {
+        "limits": setup["limits"],
+        "own_session": setup.get("own_session"),
+        "uid": setup.get("uid"),
+        "env": setup["harness_env"],
+        "cwd": setup["harness_cwd"],
+    }
+    message = json.dumps({"op": "spawn", "fds": names, "setup": harness}).encode()
+    zygote = socket.socket(fileno=os.dup(setup["zygote_fd"]))  # closing it keeps the original
+    try:
+        socket.send_fds(zygote, [message], fds)
+    except OSError:
+        os.close(out_read)
+        os.close(status_read)
+        raise
+    finally:
+        zygote.close()
+        for fd in [*fds[:ours], out_write, status_write]:
+            os.close(fd)
+    return ForkedHarness(os.fdopen(out_read, "rb"), status_read)
+
+
+# ---------------------------------------------------------------- serving
+
+
+def _receive(sock: socket.socket) -> tuple[dict | None, list[int]]:
+    try:
+        data, fds, _, _ = socket.recv_fds(sock, 1 << 20, _MAX_FDS)
+    except OSError:
+        return None, []
+    if not data:
+        return None, fds
+    try:
+        return json.loads(data), fds
+    except ValueError:
+        return {}, fds
+
+
+def serve(control: socket.socket) -> None:
+    sandboxes: dict[int, socket.socket] = {}
+    while True:
+        ready, _, _ = select.select([control, *sandboxes.values()], [], [], 1.0)
+        _reap_children()
+        for sock in ready:
+            message, fds = _receive(sock)
+            if sock is control:
+                if message is None:
+                    return  # the grader went away
+                for fd in fds:  # "adopt": a new sandbox's end of its socket pair
+                    adopted = socket.socket(fileno=fd)
+                    sandboxes[adopted.fileno()] = adopted
+                continue
+            if message is None:
+                sandboxes.pop(sock.fileno(), None)
+                sock.close()
+                for fd in fds:
+                    os.close(fd)
+                continue
+            try:
+                if message.get("op") == "spawn":
+                    spawn(message, fds)
+            finally:
+                for fd in fds:
+                    os.close(fd)
+
+
+def _reap_children() -> None:
+    with contextlib.suppress(ChildProcessError):
+        while os.waitpid(-1, os.WNOHANG)[0]:
+            pass
+
+
+def main() -> None:
+    setup = json.loads(sys.stdin.readline() or "{}")
+    control = socket.socket(fileno=int(setup["control_fd"]))
+    # Replies go to the grader on the original stdout; everything printed (Airflow's and dbt's
+    # logs) goes to the log on stderr.
+    replies = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    try:
+        timings = warm_up()
+    except BaseException as exc:  # noqa: BLE001 - the grader falls back to cold starts
+        _log(f"warm-up failed: {type(exc).__name__}: {exc}")
+        replies.write(json.dumps({"op": "failed", "error": f"{type(exc).__name__}: {exc}"}))
+        replies.write("\n")
+        replies.flush()
+        os._exit(1)
+    replies.write(json.dumps({"op": "ready", **timings}) + "\n")
+    replies.flush()
+    replies.close()
+    serve(control)
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    main()
