@@ -280,7 +280,7 @@ def grade_class(
             todo.append(submission)
 
     timings: dict[str, float] = {}
-    session = SandboxSession(options, hide=[submissions_dir, out_dir, cache])
+    session = SandboxSession(options, hide=[submissions_dir, out_dir, cache], submissions=len(todo))
 
     def work(submission: Submission) -> SubmissionResult:
         if on_progress:

@@ -45,7 +45,7 @@ from autograder.submission import Submission
 class SandboxSession:
     """Shared by all submissions of one grading session: template DB, isolation, user ids."""
 
-    def __init__(self, options: GradingOptions, hide: list[Path]) -> None:
+    def __init__(self, options: GradingOptions, hide: list[Path], submissions: int = 1) -> None:
         self.options = options
         self.isolation = detect_isolation(options.isolation)
         self.root = Path(tempfile.mkdtemp(prefix="autograder-"))
@@ -61,6 +61,8 @@ class SandboxSession:
         self._lock = threading.Lock()
         self.template_services = TemplateServices(self.root, self.private)
         self.warm_start: WarmStart | None = None
+        # The zygote's own start (~3-4 s) pays off from the second submission on.
+        self.warm = options.warm_start and submissions > 1
 
     @property
     def closing(self) -> bool:
@@ -92,9 +94,10 @@ class SandboxSession:
             return self.template
 
     def _warm_start(self) -> WarmStart | None:
-        """The zygote, made on first use (sandboxes with namespaces only: a forked harness
-        joins its supervisor's namespaces, which is how it gets inside)."""
-        if not (self.options.warm_start and self.isolation.namespaces):
+        """The zygote, made on first use when the session grades several submissions
+        (sandboxes with namespaces only: a forked harness joins its supervisor's namespaces,
+        which is how it gets inside)."""
+        if not (self.warm and self.isolation.namespaces):
             return None
         template = self.template_db()
         with self._lock:

@@ -10,11 +10,13 @@ looking can fail."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from autograder import grade_class
+from autograder.sandbox.isolation import UID_COUNT, UID_FIRST
 from tests.autograder.helpers import FAST, REFERENCE_DAG
 from tests.corpus import REFERENCE, build_submission
 
@@ -63,7 +65,8 @@ with _sqlite3.connect(_db) as _connection:
         _seen.append("metadata DB row")
 # A forked harness already has dbt imported when it parses the DAG; a cold one does not yet.
 _warm = "dbt.cli.main" in _sys.modules
-raise RuntimeError("SEEN" + _json.dumps({"seen": _seen, "warm": _warm}) + "END")
+_report = {"seen": _seen, "warm": _warm, "uid": _os.getuid(), "ppid": _os.getppid()}
+raise RuntimeError("SEEN" + _json.dumps(_report) + "END")
 """
 
 
@@ -91,7 +94,10 @@ def test_nothing_of_one_submission_reaches_the_next(tmp_path) -> None:
     results = grade_class(class_dir, tmp_path / "out", jobs=1, options=options).by_student()
 
     looker = _report(results["b_looker"])
-    assert looker == {"seen": [], "warm": True}
+    assert (looker["seen"], looker["warm"]) == ([], True)
+    if os.geteuid() == 0:  # a sandbox user id of its own, as a cold harness has
+        assert UID_FIRST <= looker["uid"] < UID_FIRST + UID_COUNT
+    assert looker["ppid"] == 0  # its parent (the zygote's child) is outside its PID namespace
     control = _report(results["c_plants_and_looks"])
     assert control["warm"] is True
     assert set(control["seen"]) >= {
@@ -106,7 +112,10 @@ def test_nothing_of_one_submission_reaches_the_next(tmp_path) -> None:
 
 def test_without_the_warm_start_every_harness_starts_cold(tmp_path) -> None:
     class_dir = tmp_path / "class"
-    _submission(class_dir / "looker", LOOK)
+    for name in ("ada", "bo"):
+        _submission(class_dir / name, LOOK)
     options = FAST.model_copy(update={"isolation": "namespaces", "warm_start": False})
-    (result,) = grade_class(class_dir, tmp_path / "out", jobs=1, options=options).results
-    assert _report(result) == {"seen": [], "warm": False}
+    for result in grade_class(class_dir, tmp_path / "out", jobs=1, options=options).results:
+        report = _report(result)
+        # a new interpreter, started by the supervisor (PID 1 of the sandbox)
+        assert (report["seen"], report["warm"], report["ppid"]) == ([], False, 1)
