@@ -68,8 +68,9 @@ class GradingOptions(BaseModel):
     )
     warm_start: bool = Field(
         True,
-        description="Fork each sandbox's harness from a process that has already imported and "
-        "run Airflow and dbt (autograder.inside.zygote); False starts every harness cold.",
+        description="When a session grades several submissions, fork each sandbox's harness "
+        "from one process that has already imported Airflow, dbt and DuckDB "
+        "(autograder.inside.zygote); False starts every harness as a new interpreter.",
     )
     dedupe: bool = Field(
         True,

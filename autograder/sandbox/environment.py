@@ -60,8 +60,9 @@ def harness_env(folder: Path, import_timeout: float, contract: dict[str, str]) -
     env.update(
         {
             "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": str(import_timeout),
-            # The in-process Task Execution API wants a signing key; a forked harness has no
-            # airflow.cfg of its own to find the generated one in (autograder.inside.zygote).
+            # The in-process Task Execution API wants a signing key. A cold harness generates
+            # one; a harness forked from the warm start (autograder.inside.zygote) found none
+            # ("The value api_auth/jwt_secret must be set!"), so every harness gets its own.
             "AIRFLOW__API_AUTH__JWT_SECRET": secrets.token_urlsafe(24),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
             "DO_NOT_TRACK": "1",
