@@ -13,6 +13,7 @@ import json
 import os
 import selectors
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -140,6 +141,6 @@ class WarmStart:
             self.control = None
         if self.process is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(self.process.pid, 9)
+                os.killpg(self.process.pid, signal.SIGKILL)  # its forked children too
             with contextlib.suppress(Exception):
                 self.process.wait(timeout=10)
