@@ -99,10 +99,9 @@ class SandboxSession:
         which is how it gets inside)."""
         if not (self.warm and self.isolation.namespaces):
             return None
-        template = self.template_db()
         with self._lock:
             if self.warm_start is None:
-                self.warm_start = WarmStart(self.options, self.isolation, self.private, template)
+                self.warm_start = WarmStart(self.options, self.isolation, self.private)
         return self.warm_start
 
     def workspace(self) -> Workspace:

@@ -12,7 +12,6 @@ import contextlib
 import json
 import os
 import selectors
-import shutil
 import signal
 import socket
 import subprocess
@@ -33,13 +32,10 @@ WARM_UP_TIMEOUT = 300.0
 class WarmStart:
     """The zygote of one grading session, shared by its sandboxes (and their threads)."""
 
-    def __init__(
-        self, options: GradingOptions, isolation: Isolation, private: Path, template: Path
-    ) -> None:
+    def __init__(self, options: GradingOptions, isolation: Isolation, private: Path) -> None:
         self.options = options
         self.isolation = isolation
         self.private = private
-        self.template = template
         self.process: subprocess.Popen | None = None
         self.control: socket.socket | None = None
         self.folder: Path | None = None
@@ -76,8 +72,8 @@ class WarmStart:
         folder = Path(tempfile.mkdtemp(prefix="zygote-", dir=self.private))
         for name in ("home", "tmp", "airflow", "submission/dags", "work"):
             (folder / name).mkdir(parents=True)
-        shutil.copy(self.template, folder / "airflow" / "airflow.db")
-        # Only paths: the zygote reads no DAG, warehouse or source (see zygote.warm_up).
+        # Only paths: the zygote opens no metadata DB and reads no DAG, warehouse or source
+        # (see zygote.warm_up).
         contract = contract_env(
             source_url="http://127.0.0.1:9/trip-data",
             dbt_dir=folder / "dbt",
