@@ -133,11 +133,18 @@ def _use_source() -> None:
 
 @app.command("init")
 def init() -> None:
-    """Create the project-local Airflow home (.airflow/) and its metadata database."""
+    """Create the project-local Airflow home (.airflow/) and its metadata database, and save
+    dbt's parse of the project for every chapter (both once)."""
     home = airflow_settings.configure()
     started = time.perf_counter()
     airflow_settings.ensure_db()
     out.print(f"Airflow home ready at {home} ({time.perf_counter() - started:.1f}s)")
+    from workbook.session import save_dbt_parses
+
+    started = time.perf_counter()
+    if parsed := save_dbt_parses():
+        took = time.perf_counter() - started
+        out.print(f"dbt project parsed for chapters {', '.join(parsed)} ({took:.1f}s, once)")
 
 
 @app.command("run")

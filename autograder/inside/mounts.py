@@ -5,7 +5,8 @@ namespace gets an allow-list view of the file system that the parent planned
 (`autograder.sandbox.isolation.mount_plan`): /tmp, /root and the teacher's home become empty,
 the repository's needed packages and the Python installation read-only, the gradebook, the
 answer key and the other submissions disappear, and only the submission's own sandbox folder
-stays writable. Mounts are made with libc directly: no `mount` or `ip` tool is needed.
+stays writable (at the session's `alias` path when given, the same in every sandbox). Mounts
+are made with libc directly: no `mount` or `ip` tool is needed.
 """
 
 from __future__ import annotations
@@ -67,13 +68,16 @@ def arrange_filesystem(plan: dict) -> list[str]:
     keep_ro = [p for p in plan.get("keep_ro", []) if os.path.exists(p)]
     keep_rw = [p for p in plan.get("keep_rw", []) if os.path.exists(p)]
     kept = [(p, False) for p in keep_ro] + [(p, True) for p in keep_rw]
+    # [folder, path]: the writable folder is shown at `path` instead of its own path, so that
+    # every sandbox of a session sees its own folder at the same path
+    alias = plan.get("alias") or (None, None)
     modes = {path: mode for path, mode in plan.get("overlay", []) if os.path.isdir(path)}
     overlays = sorted(modes, key=len)
     overlays = [o for o in overlays if not any(_under(o, b) and o != b for b in overlays)]
     fds = {path: os.open(path, os.O_PATH) for path, _ in kept}
     try:
         for base in overlays:
-            inside = [(p, rw) for p, rw in kept if _under(p, base) and p != base]
+            inside = [(p, rw) for p, rw in kept if _under(p, base) and p not in (base, alias[0])]
             try:
                 options = f"mode={modes[base]},size=256m"
                 _mount("tmpfs", base, "tmpfs", _MS_NOSUID | _MS_NODEV, options)
@@ -96,6 +100,13 @@ def arrange_filesystem(plan: dict) -> list[str]:
                 _remount_read_only(path)
             except OSError as err:
                 warnings.append(f"could not make {path} read-only: {err}")
+        source, target = alias
+        if source in fds:
+            try:
+                os.makedirs(target, exist_ok=True)
+                _mount(f"/proc/self/fd/{fds[source]}", target, None, _MS_BIND | _MS_REC)
+            except OSError as err:
+                warnings.append(f"could not show {source} at {target}: {err}")
     finally:
         for fd in fds.values():
             os.close(fd)

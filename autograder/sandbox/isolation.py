@@ -196,7 +196,9 @@ def blocking_ancestors(path: Path) -> set[str]:
     return blocked
 
 
-def mount_plan(writable: Path, hide: list[Path], uid: int | None) -> dict:
+def mount_plan(
+    writable: Path, hide: list[Path], uid: int | None, alias: Path | None = None
+) -> dict:
     """The sandbox's view of the file system: an allow-list.
 
     System directories stay, read-only. Every other top-level directory (homes, /tmp, /run,
@@ -204,7 +206,8 @@ def mount_plan(writable: Path, hide: list[Path], uid: int | None) -> dict:
     which only what the sandbox needs is bound back, read-only: the Python installation, the
     virtualenv, and this project's `SANDBOX_PACKAGES` (not the rest of the repository: no tests,
     fixtures, other students or gradebooks). `writable` (the sandbox's own folder) is bound back
-    writable; `hide` (the grader's folders) is covered with an empty, read-only tmpfs.
+    writable, at `alias` instead of its own path when given (a path inside an emptied folder);
+    `hide` (the grader's folders) is covered with an empty, read-only tmpfs.
     """
     keep = {Path(sys.base_prefix).resolve(), Path(sys.prefix), Path(sys.prefix).resolve()}
     keep |= {REPO_ROOT / name for name in SANDBOX_PACKAGES}
@@ -234,6 +237,7 @@ def mount_plan(writable: Path, hide: list[Path], uid: int | None) -> dict:
         "read_only": read_only,
         "keep_ro": kept,
         "keep_rw": [str(writable)],
+        "alias": [str(writable), str(alias)] if alias and alias != writable else None,
         "overlay": sorted([path, mode] for path, mode in overlay.items()),
         "hide": [str(p) for p in hide],
     }

@@ -25,6 +25,7 @@ from pydantic import ValidationError
 from autograder.errors import AutograderError
 from autograder.files import ensure_private_dir
 from autograder.options import GradingOptions
+from autograder.sandbox.dbt_seed import SEED_NAME, DbtSeed
 from autograder.sandbox.environment import SCHEMA, base_env
 from autograder.sandbox.evidence import (
     ProbeResult,
@@ -35,7 +36,16 @@ from autograder.sandbox.evidence import (
     snapshot_of,
 )
 from autograder.sandbox.isolation import UidPool, detect_isolation
-from autograder.sandbox.session import LIVE, LiveProcesses, Sandbox, Workspace
+from autograder.sandbox.session import (
+    ALIAS,
+    DBT_PROJECT,
+    LIVE,
+    NAMESPACE_PORT,
+    LiveProcesses,
+    Sandbox,
+    Workspace,
+    sandbox_contract,
+)
 from autograder.sandbox.template_profile import TemplateServices, make_sandbox
 from autograder.sandbox.warm_start import WarmStart
 from autograder.scenarios import Scenario
@@ -61,6 +71,7 @@ class SandboxSession:
         self._lock = threading.Lock()
         self.template_services = TemplateServices(self.root, self.private)
         self.warm_start: WarmStart | None = None
+        self.dbt_seed: DbtSeed | None = None  # made alongside the warm start
         # The zygote's own start (~3-4 s) pays off from the second submission on.
         self.warm = options.warm_start and submissions > 1
 
@@ -102,11 +113,14 @@ class SandboxSession:
         with self._lock:
             if self.warm_start is None:
                 self.warm_start = WarmStart(self.options, self.isolation, self.private)
+                self.dbt_seed = _start_dbt_seed(self.root, self.private)
         return self.warm_start
 
     def workspace(self) -> Workspace:
+        warm_start = self._warm_start()
         return Workspace(
-            warm_start=self._warm_start(),
+            warm_start=warm_start,
+            dbt_seed=self.dbt_seed.path if self.dbt_seed else None,
             options=self.options,
             isolation=self.isolation,
             root=self.root,
@@ -129,6 +143,15 @@ class SandboxSession:
             if key not in self._dedupe:
                 self._dedupe[key] = run_submission(submission, scenarios, self)
             return self._dedupe[key]
+
+
+def _start_dbt_seed(root: Path, private: Path) -> DbtSeed:
+    """dbt's saved parse at the path sandboxes see their folder at, with their variables."""
+    inside = root / ALIAS
+    env = base_env(inside / "home")
+    env.update(sandbox_contract(inside, NAMESPACE_PORT, LIVE))
+    env.update(DBT_WRITE_JSON="false", DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    return DbtSeed(inside, env, DBT_PROJECT, private / SEED_NAME)
 
 
 @cache
@@ -179,8 +202,10 @@ def run_submission(
         try:
             _drive(sandbox, scenarios, evidence, started)
         finally:
+            stop_started = time.monotonic()
             sandbox.stop()
             sandbox.cleanup()
+            evidence.phases["stop"] = time.monotonic() - stop_started
     probe_started = time.monotonic()
     _probe(sandbox, evidence)
     evidence.phases["probe"] = time.monotonic() - probe_started

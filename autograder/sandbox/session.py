@@ -27,6 +27,7 @@ from pydantic import ValidationError
 
 from autograder.files import copy_out, read_inside
 from autograder.options import GradingOptions
+from autograder.sandbox.dbt_seed import SEED_NAME
 from autograder.sandbox.environment import base_env, contract_env, harness_env
 from autograder.sandbox.evidence import StepReply
 from autograder.sandbox.isolation import REPO_ROOT, Isolation, mount_plan, tasks_of
@@ -36,6 +37,9 @@ from autograder.submission import Submission
 
 DBT_PROJECT = REPO_ROOT / "include" / "taxi_dbt"
 LIVE = "live"  # the warehouse folder every scenario uses, emptied in between
+# Inside its mount namespace each sandbox's folder is also `<session root>/sandbox`: the same
+# path in every sandbox of a session, so dbt's saved parse (`dbt_seed`) is valid in each.
+ALIAS = "sandbox"
 NAMESPACE_PORT = 8765  # the DAG's default source port; free inside a private network namespace
 SUPERVISOR = "autograder.inside.supervisor"
 HARNESS = "autograder.inside.harness"
@@ -76,8 +80,20 @@ class Workspace:
     private: Path  # evidence copies, readable by the grader only
     template: Path  # the empty Airflow metadata DB each sandbox starts from
     hide: tuple[Path, ...] = ()  # the grader's folders, invisible inside
+    dbt_seed: Path | None = None  # dbt's saved parse of the course's project (`dbt_seed`)
     processes: LiveProcesses = field(default_factory=LiveProcesses)
     warm_start: WarmStart | None = None  # the session's zygote; None: every harness starts cold
+
+
+def sandbox_contract(inside: Path, port: int, warehouse: str) -> dict[str, str]:
+    """The contract's variables in a sandbox whose processes see its folder at `inside`, for a
+    run against the warehouse folder `work/<warehouse>`."""
+    return contract_env(
+        source_url=f"http://127.0.0.1:{port}/trip-data",
+        dbt_dir=inside / "dbt",
+        warehouse=inside / "work" / warehouse / "taxi.duckdb",
+        notifications=inside / "work" / warehouse / "notifications.jsonl",
+    )
 
 
 def kill_group(process: subprocess.Popen) -> None:
@@ -110,6 +126,9 @@ class Sandbox:
         self.seq = 0
         self.stderr_path = self.evidence_dir / "supervisor.log"
         self.port = NAMESPACE_PORT if workspace.isolation.namespaces else _free_port()
+        # Where the sandbox's own processes see its folder (`ALIAS`); without a mount namespace
+        # the folder itself.
+        self.inside = workspace.root / ALIAS if workspace.isolation.namespaces else self.dir
 
     # -- folder -----------------------------------------------------------------------------
 
@@ -133,6 +152,9 @@ class Sandbox:
         for relative in self.submission.extra_dbt_tests:
             name = "student_" + Path(relative).name
             shutil.copyfile(self.submission.root / relative, self.dir / "dbt" / "tests" / name)
+        if self.workspace.dbt_seed is not None:
+            (self.dir / "dbt" / "target").mkdir()
+            shutil.copyfile(self.workspace.dbt_seed, self.dir / "dbt" / "target" / SEED_NAME)
         if self.uid is not None:
             for current, dirs, files in os.walk(self.dir):
                 os.chown(current, self.uid, self.uid)
@@ -142,12 +164,7 @@ class Sandbox:
 
     def contract(self, warehouse: str) -> dict[str, str]:
         """The contract's variables for a run against the warehouse folder `work/<warehouse>`."""
-        return contract_env(
-            source_url=f"http://127.0.0.1:{self.port}/trip-data",
-            dbt_dir=self.dir / "dbt",
-            warehouse=self.dir / "work" / warehouse / "taxi.duckdb",
-            notifications=self.dir / "work" / warehouse / "notifications.jsonl",
-        )
+        return sandbox_contract(self.inside, self.port, warehouse)
 
     def fresh_warehouse(self, name: str) -> None:
         """An empty warehouse folder `work/<name>` for the next scenario (the old one's files
@@ -179,12 +196,18 @@ class Sandbox:
             "network_namespace": isolation.namespaces,
             "pid_namespace": isolation.namespaces,
             "own_session": not isolation.namespaces,
-            "mount_plan": mount_plan(self.dir, hide, self.uid) if isolation.namespaces else None,
+            "mount_plan": (
+                mount_plan(self.dir, hide, self.uid, alias=self.inside)
+                if isolation.namespaces
+                else None
+            ),
             "uid": self.uid,
             "limits": limits,
             "harness_argv": [sys.executable, "-P", "-s", "-m", HARNESS],
-            "harness_env": harness_env(self.dir, self.options.import_timeout, self.contract(LIVE)),
-            "harness_cwd": str(self.dir / "home"),
+            "harness_env": harness_env(
+                self.inside, self.options.import_timeout, self.contract(LIVE)
+            ),
+            "harness_cwd": str(self.inside / "home"),
             "latest_month": self.options.latest_month,
             "source_port": self.port,
         }

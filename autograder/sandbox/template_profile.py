@@ -88,22 +88,22 @@ class TemplateSandbox(Sandbox):
 
     def contract(self, warehouse: str) -> dict[str, str]:
         env = super().contract(warehouse)
-        env.update(trust_env(self.dir / "ca.pem"))
+        env.update(trust_env(self.inside / "ca.pem"))
         env["AIRFLOW_CONN_AZURE_PG"] = self.postgres.connection_uri(self.tenant)
-        env["AUTOGRADER_ASTRO_ROOT"] = str(self.dir / "submission")
+        env["AUTOGRADER_ASTRO_ROOT"] = str(self.inside / "submission")
         if not self.dbt.own:
-            env["AUTOGRADER_DBT_PROJECT"] = str(self.dir / "dbt")
+            env["AUTOGRADER_DBT_PROJECT"] = str(self.inside / "dbt")
         return env
 
     def extra_setup(self, setup: dict) -> None:
         env = setup["harness_env"]
-        env["PATH"] = f"{self.dir / 'bin'}:{env['PATH']}"
+        env["PATH"] = f"{self.inside / 'bin'}:{env['PATH']}"
         if setup.get("mount_plan"):
             setup["mount_plan"]["keep_ro"].append(str(self.postgres.socket_dir))
             setup["cdn"] = {
                 "cert": str(self.certs.cert_file),
                 "key": str(self.certs.key_file),
-                "hosts": str(self.dir / "hosts"),
+                "hosts": str(self.inside / "hosts"),
                 "port": CDN_PORT,
             }
 

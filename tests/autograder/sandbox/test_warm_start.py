@@ -1,6 +1,6 @@
 """The warm start (autograder.inside.zygote): every harness of a grading session is forked from
 one process that has imported Airflow and dbt, and nothing one submission leaves behind reaches
-the next: module state, environment, files, metadata DB rows.
+the next: module state, environment, files, dbt's saved parse, metadata DB rows.
 
 One submission plants all of that at import time; the next one, graded in the same session
 (same zygote, one job, in order), looks for it and reports through an import error. A third
@@ -35,6 +35,11 @@ _os.environ["PLANTED"] = "yes"
 for _folder in ("/tmp", _os.environ["TMPDIR"], _os.environ["HOME"]):
     with open(_os.path.join(_folder, "planted.txt"), "w") as _handle:
         _handle.write("x")
+# dbt's saved parse: each sandbox gets its own copy of the session's (autograder.sandbox.dbt_seed)
+_target = _os.path.join(_os.environ["TAXI_DBT_PROJECT_DIR"], "target")
+_os.makedirs(_target, exist_ok=True)
+with open(_os.path.join(_target, "partial_parse.msgpack"), "wb") as _handle:
+    _handle.write(b"planted")
 _db = _os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///")
 with _sqlite3.connect(_db) as _connection:
     _connection.execute(
@@ -59,6 +64,9 @@ if "PLANTED" in _os.environ:
 for _folder in ("/tmp", _os.environ["TMPDIR"], _os.environ["HOME"]):
     if _os.path.exists(_os.path.join(_folder, "planted.txt")):
         _seen.append(f"file in {_folder}")
+_saved = _os.path.join(_os.environ["TAXI_DBT_PROJECT_DIR"], "target", "partial_parse.msgpack")
+if _os.path.exists(_saved) and open(_saved, "rb").read() == b"planted":
+    _seen.append("dbt saved parse")
 _db = _os.environ["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].removeprefix("sqlite:///")
 with _sqlite3.connect(_db) as _connection:
     if _connection.execute("select count(*) from variable where key = 'planted'").fetchone()[0]:
@@ -106,8 +114,9 @@ def test_nothing_of_one_submission_reaches_the_next(tmp_path) -> None:
         "environment",
         "file in /tmp",
         "metadata DB row",
+        "dbt saved parse",
     }
-    assert len(control["seen"]) == 7  # and the files in its TMPDIR and HOME
+    assert len(control["seen"]) == 8  # and the files in its TMPDIR and HOME
 
 
 def test_without_the_warm_start_every_harness_starts_cold(tmp_path) -> None:
