@@ -43,6 +43,8 @@ class DbtSeed:
 
     def _make(self) -> None:
         try:
+            for name in ("home", "tmp"):  # the harness's $HOME and $TMPDIR
+                (self._folder / name).mkdir(parents=True)
             shutil.copytree(
                 self._project,
                 self._folder / "dbt",

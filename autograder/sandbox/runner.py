@@ -26,7 +26,7 @@ from autograder.errors import AutograderError
 from autograder.files import ensure_private_dir
 from autograder.options import GradingOptions
 from autograder.sandbox.dbt_seed import SEED_NAME, DbtSeed
-from autograder.sandbox.environment import SCHEMA, base_env
+from autograder.sandbox.environment import SCHEMA, base_env, harness_env
 from autograder.sandbox.evidence import (
     ProbeResult,
     SandboxEvidence,
@@ -113,7 +113,7 @@ class SandboxSession:
         with self._lock:
             if self.warm_start is None:
                 self.warm_start = WarmStart(self.options, self.isolation, self.private)
-                self.dbt_seed = _start_dbt_seed(self.root, self.private)
+                self.dbt_seed = _start_dbt_seed(self.options, self.root, self.private)
         return self.warm_start
 
     def workspace(self) -> Workspace:
@@ -145,12 +145,11 @@ class SandboxSession:
             return self._dedupe[key]
 
 
-def _start_dbt_seed(root: Path, private: Path) -> DbtSeed:
-    """dbt's saved parse at the path sandboxes see their folder at, with their variables."""
+def _start_dbt_seed(options: GradingOptions, root: Path, private: Path) -> DbtSeed:
+    """dbt's saved parse at the path sandboxes see their folder at, in a harness's environment."""
     inside = root / ALIAS
-    env = base_env(inside / "home")
-    env.update(sandbox_contract(inside, NAMESPACE_PORT, LIVE))
-    env.update(DBT_WRITE_JSON="false", DBT_SEND_ANONYMOUS_USAGE_STATS="false")
+    contract = sandbox_contract(inside, NAMESPACE_PORT, LIVE)
+    env = harness_env(inside, options.import_timeout, contract)
     return DbtSeed(inside, env, DBT_PROJECT, private / SEED_NAME)
 
 

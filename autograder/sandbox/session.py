@@ -37,8 +37,8 @@ from autograder.submission import Submission
 
 DBT_PROJECT = REPO_ROOT / "include" / "taxi_dbt"
 LIVE = "live"  # the warehouse folder every scenario uses, emptied in between
-# Inside its mount namespace each sandbox's folder is also `<session root>/sandbox`: the same
-# path in every sandbox of a session, so dbt's saved parse (`dbt_seed`) is valid in each.
+# Inside its mount namespace each sandbox's folder is shown at `<session root>/sandbox`: the
+# same path in every sandbox of a session, so dbt's saved parse (`dbt_seed`) is valid in each.
 ALIAS = "sandbox"
 NAMESPACE_PORT = 8765  # the DAG's default source port; free inside a private network namespace
 SUPERVISOR = "autograder.inside.supervisor"
