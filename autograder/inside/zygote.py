@@ -126,15 +126,21 @@ def _import_what_a_first_run_imports() -> None:
 
     airflow.models.import_all_models()
     for name in _FIRST_RUN_MODULES:
-        importlib.import_module(name)
+        try:
+            importlib.import_module(name)
+        except ImportError as err:  # another Airflow or dbt version: it imports on demand then
+            _log(f"not warmed: {name}: {err}")
 
 
 def _build_dbt_schemas() -> None:
     """dbt validates dbt_project.yml and the profile against JSON schemas it builds on first use
     and caches per class (~0.3 s of a harness's first run)."""
-    from dbt.adapters.duckdb.credentials import DuckDBCredentials
-    from dbt.contracts.project import PackageConfig, Project, ProjectFlags
-
+    try:
+        from dbt.adapters.duckdb.credentials import DuckDBCredentials
+        from dbt.contracts.project import PackageConfig, Project, ProjectFlags
+    except ImportError as err:  # another dbt version: built on first use then
+        _log(f"dbt's schemas not warmed: {err}")
+        return
     for model in (Project, ProjectFlags, PackageConfig, DuckDBCredentials):
         model.json_schema()
 
