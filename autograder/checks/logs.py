@@ -14,7 +14,8 @@ import tempfile
 
 from airflow_env import logs
 
-_SANDBOX_PATH = re.compile(re.escape(tempfile.gettempdir()) + r"/autograder-\w+/s-\w+")
+# A sandbox's folder: `sandbox`, as its own processes see it (session.ALIAS), or its host path.
+_SANDBOX_PATH = re.compile(re.escape(tempfile.gettempdir()) + r"/autograder-\w+/(?:sandbox|s-\w+)")
 
 # Terminal escape sequences: CSI (colours, cursor moves), OSC (titles, hyperlinks) and the
 # two-character ones; also their printed-out forms (`\x1b[31m`), as a logger's repr shows them.
