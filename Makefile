@@ -15,10 +15,12 @@ $(foreach setting,$(shell cd $(CURDIR) && $(AIRFLOW_ENV_PYTHON) -m airflow_env -
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml uv.lock
+$(STAMP): pyproject.toml uv.lock Makefile
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 or 3.12 is needed: install it, or run make PYTHON=/path/to/python3.11"; exit 1; }
 	@test -x $(BIN)/uv || { $(PYTHON) -m venv $(VENV) && $(BIN)/python -m pip install --quiet "uv==0.13.9"; }
-	$(BIN)/uv sync --frozen --python $(BIN)/python
+	@# Compiled once here: Python never writes .pyc files where PYTHONDONTWRITEBYTECODE is set (the
+	@# sandboxes set it), and compiling pandas, ipykernel ... again cost every fresh process ~1 s.
+	$(BIN)/uv sync --frozen --compile-bytecode --python $(BIN)/python
 	@touch $@
 
 install: $(STAMP)  ## create .venv from the lock file (other targets do this for you)

@@ -329,12 +329,13 @@ def main() -> None:
     harness = HarnessProcess(setup)
     harness.start()  # before any thread starts: preexec_fn is only safe in a one-thread process
 
-    from taxi_source.server import serve_in_thread
+    from taxi_source.server import files_from_json, serve_in_thread
 
     source = serve_in_thread(
         port=setup.get("source_port", 0),
         latest_month=setup["latest_month"],
         control_token=secrets.token_urlsafe(24),
+        files=files_from_json(setup.get("source_files")),
     )
     https = serve_cdn(source, context, cdn["port"]) if cdn else None
     _out({"op": "ready", "warnings": warnings, "pid_namespace": bool(setup.get("pid_namespace"))})

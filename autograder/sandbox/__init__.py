@@ -18,6 +18,7 @@ The code in `autograder.inside` runs in the sandbox; nothing here imports it.
     evidence.py     what comes back, validated: the DAG snapshot, run reports, probe results
     probe.py        reads the copied warehouses and metadata DBs in a process of its own
     template_db.py  the empty Airflow metadata DB every sandbox starts from
+    source_files.py the taxi months every sandbox's source serves, made once per session
 
 When the grader runs as root the harness gets its own user id (61000 and up, one per
 concurrently running sandbox, so the process limit of one sandbox cannot starve another). As a

@@ -46,6 +46,7 @@ from autograder.sandbox.session import (
     Workspace,
     sandbox_contract,
 )
+from autograder.sandbox.source_files import SourceFiles
 from autograder.sandbox.template_profile import TemplateServices, make_sandbox
 from autograder.sandbox.warm_start import WarmStart
 from autograder.scenarios import Scenario
@@ -72,6 +73,7 @@ class SandboxSession:
         self.template_services = TemplateServices(self.root, self.private)
         self.warm_start: WarmStart | None = None
         self.dbt_seed: DbtSeed | None = None  # made alongside the warm start
+        self.source_files = SourceFiles(options.latest_month)
         # The zygote's own start (~3-4 s) pays off from the second submission on.
         self.warm = options.warm_start and submissions > 1
 
@@ -195,6 +197,7 @@ def run_submission(
         sandbox, notes = make_sandbox(
             submission, session.workspace(), uid, session.template_services
         )
+        sandbox.served_files = session.source_files.for_scenarios(scenarios)
         evidence.warnings.extend(notes)
         evidence.warehouse_engine = sandbox.warehouse_engine
         evidence.profile = sandbox.profile

@@ -34,6 +34,7 @@ from autograder.sandbox.isolation import REPO_ROOT, Isolation, mount_plan, tasks
 from autograder.sandbox.warm_start import WarmStart
 from autograder.scenarios import Step
 from autograder.submission import Submission
+from taxi_source.server import files_to_json
 
 DBT_PROJECT = REPO_ROOT / "include" / "taxi_dbt"
 LIVE = "live"  # the warehouse folder every scenario uses, emptied in between
@@ -123,6 +124,7 @@ class Sandbox:
         self.dir = Path(tempfile.mkdtemp(prefix="s-", dir=workspace.root))
         self.evidence_dir = Path(tempfile.mkdtemp(prefix="e-", dir=workspace.private))
         self.process: subprocess.Popen | None = None
+        self.served_files: dict[tuple[str, int], bytes] = {}  # the taxi source's, made once
         self.seq = 0
         self.stderr_path = self.evidence_dir / "supervisor.log"
         self.port = NAMESPACE_PORT if workspace.isolation.namespaces else _free_port()
@@ -210,6 +212,7 @@ class Sandbox:
             "harness_cwd": str(self.inside / "home"),
             "latest_month": self.options.latest_month,
             "source_port": self.port,
+            "source_files": files_to_json(self.served_files),
         }
         self.extra_setup(setup)
         zygote = self.workspace.warm_start.adopt() if self.workspace.warm_start else None

@@ -15,7 +15,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from taxi_source.generator import COLUMNS, month_parquet_bytes, month_rows
-from taxi_source.server import default_latest_month, serve_in_thread
+from taxi_source.server import (
+    default_latest_month,
+    files_from_json,
+    files_to_json,
+    serve_in_thread,
+)
 
 REAL_COLUMNS = [
     "VendorID",
@@ -144,3 +149,44 @@ def test_control_endpoints_need_the_token_when_one_is_set() -> None:
         assert status == 200 and json.loads(body)["2024-01"]["transient"] == 5
     finally:
         source.stop()
+
+
+def test_preloaded_files_are_served_as_given_and_other_months_are_made() -> None:
+    # Distinct bytes prove the server answers from the preloaded file, not by making it again.
+    files = {("2024-02", 0): b"made earlier", ("2024-02", 3): b"made earlier, broken"}
+    source = serve_in_thread(
+        latest_month="2024-06",
+        faults={"2024-03": {"broken_rows": 3}},
+        files=files_from_json(files_to_json(files)),
+    )
+    try:
+        base = source.base_url
+        assert _get(f"{base}/green_tripdata_2024-02.parquet") == (200, b"made earlier")
+        assert _get(f"{base}/green_tripdata_2024-01.parquet") == (200, month_parquet_bytes(2024, 1))
+        # broken rows are keyed by count: the March file with 3 was not preloaded, so it is made
+        status, body = _get(f"{base}/green_tripdata_2024-03.parquet")
+        assert status == 200 and body == month_parquet_bytes(2024, 3, broken_rows=3)
+    finally:
+        source.stop()
+
+
+def test_malformed_preloaded_files_are_skipped() -> None:
+    good = files_to_json({("2024-01", 0): b"ok"})
+    raw = [*good, {"month": "2024-02"}, {"month": "2024-03", "broken_rows": 0, "base64": "%%"}]
+    assert files_from_json(raw) == {("2024-01", 0): b"ok"}
+    assert files_from_json("not a list") == {}
+
+
+def test_the_server_loads_pyarrow_only_to_make_a_file() -> None:
+    code = (
+        "import sys\n"
+        "from taxi_source.server import serve_in_thread\n"
+        "source = serve_in_thread(files={('2024-01', 0): b'x'})\n"
+        "import urllib.request\n"
+        "urllib.request.urlopen(source.base_url + '/green_tripdata_2024-01.parquet').read()\n"
+        "print('pyarrow' in sys.modules)\n"
+        "urllib.request.urlopen(source.base_url + '/green_tripdata_2024-02.parquet').read()\n"
+        "print('pyarrow' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
