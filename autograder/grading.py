@@ -327,7 +327,7 @@ def grade_class(
         ungraded=ungraded,
         seconds=time.monotonic() - started,
         timings=timings,
-        notes=session.isolation.warnings,
+        notes=session.notes(),
         isolation=isolation,
         regrades=tuple(regrades),
         regrade_report=report,

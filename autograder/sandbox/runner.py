@@ -82,6 +82,23 @@ class SandboxSession:
         """Grading was interrupted: no new sandbox starts, running ones are being killed."""
         return self.processes.closing
 
+    def notes(self) -> tuple[str, ...]:
+        """What the teacher reads once per class about this session's set-up: the isolation's
+        notes, and any speed-up that failed (grading went on without it; grades do not depend
+        on it, only the time does)."""
+        notes = list(self.isolation.warnings)
+        if self.warm_start is not None and self.warm_start.failure:
+            notes.append(
+                "the warm start failed, so every sandbox imported Airflow itself (slower, same "
+                f"grades): {_last_line(self.warm_start.failure)}"
+            )
+        if self.dbt_seed is not None and self.dbt_seed.failure:
+            notes.append(
+                "dbt's saved parse could not be made, so each sandbox parsed the dbt project "
+                f"itself (slower, same grades): {_last_line(self.dbt_seed.failure)}"
+            )
+        return tuple(notes)
+
     def interrupt(self) -> None:
         self.processes.closing = True
         self.processes.kill_all()
@@ -145,6 +162,11 @@ class SandboxSession:
             if key not in self._dedupe:
                 self._dedupe[key] = run_submission(submission, scenarios, self)
             return self._dedupe[key]
+
+
+def _last_line(text: str) -> str:
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return lines[-1][:300] if lines else text[:300]
 
 
 def _start_dbt_seed(options: GradingOptions, root: Path, private: Path) -> DbtSeed:
