@@ -29,7 +29,10 @@ lab: $(STAMP)  ## start the taxi source and open the workbook in JupyterLab
 	$(BIN)/workbook init
 	@$(BIN)/python notebooks/_build/build_notebooks.py --snapshots >/dev/null
 	$(BIN)/workbook source start
-	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
+	@# Each next kernel starts from a spare that has already imported Airflow and dbt
+	@# (workbook/warm_kernel.py).
+	JUPYTER_DEFAULT_PROVISIONER_NAME=workbook-warm-provisioner \
+	  $(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_start_here.ipynb
 
 test: $(STAMP)  ## run the whole test suite (installs first)
 	@$(BIN)/python -m workbook.system_setup

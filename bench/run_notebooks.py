@@ -7,9 +7,12 @@ notebook as committed (exercises unsolved) in a fresh kernel, in order. Per note
 the first cell (the chapter's `setup(...)`: what a student waits for before anything answers),
 the slowest cell, the kernel's start and exit, and the total; then the sum and, with `--cold`,
 the same notebooks each in a home of its own that nobody initialised (the baseline: what
-`make lab`'s preparation saves).
+`make lab`'s preparation saves). Kernels start as in `make lab`, from the warm spare
+(`workbook.warm_kernel`); `--plain-kernels` also runs them all with kernels started the ordinary
+way, in a home of their own, and prints the ratio.
 
     .venv/bin/python bench/run_notebooks.py
+    .venv/bin/python bench/run_notebooks.py --plain-kernels
     .venv/bin/python bench/run_notebooks.py --cold --json /tmp/notebooks.json
 """
 
@@ -31,10 +34,12 @@ REPO = BENCH.parent
 sys.path.insert(0, str(REPO))
 
 import nbformat  # noqa: E402
+from jupyter_client.provisioning import KernelProvisionerFactory  # noqa: E402
 from nbclient import NotebookClient  # noqa: E402
 
 from taxi_source.server import serve_in_thread  # noqa: E402
 from tests.notebooks.harness import CELL_TIMEOUT, NOTEBOOKS, kernel_env  # noqa: E402
+from workbook.warm_kernel import WarmKernelProvisioner  # noqa: E402
 
 CHAPTERS = sorted(path.name for path in NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
@@ -125,18 +130,30 @@ def main() -> None:
     parser.add_argument("--cold", action="store_true", help="also run each in an unprepared home")
     parser.add_argument("--only", nargs="*", help="these notebooks (default: every chapter)")
     parser.add_argument("--json", type=Path, help="also write the numbers here")
+    parser.add_argument(
+        "--plain-kernels", action="store_true", help="also run them with ordinary kernels"
+    )
     args = parser.parse_args()
     names = args.only or CHAPTERS
     source = serve_in_thread()
     results = {"load_before": os.getloadavg()}
+    factory = KernelProvisionerFactory.instance()
     try:
         with tempfile.TemporaryDirectory(prefix="bench-notebooks-") as tmp:
             print(f"{len(names)} notebooks, one prepared Airflow home (after `make lab`):")
+            factory.default_provisioner_name = "workbook-warm-provisioner"  # as `make lab`
             started = time.perf_counter()
             warm, results["init_seconds"] = run_all(names, Path(tmp) / "warm", source, True)
             results["warm_total"] = time.perf_counter() - started
             results["notebooks_total"] = results["warm_total"] - results["init_seconds"]
             results["warm"] = warm
+            WarmKernelProvisioner.discard_spare()
+            factory.default_provisioner_name = "local-provisioner"
+            if args.plain_kernels:
+                print("baseline: the same, each kernel started the ordinary way:")
+                started = time.perf_counter()
+                results["plain"], init = run_all(names, Path(tmp) / "plain", source, True)
+                results["plain_total"] = time.perf_counter() - started - init
             if args.cold:
                 print("baseline: each notebook in a home nobody prepared:")
                 started = time.perf_counter()
@@ -151,6 +168,11 @@ def main() -> None:
         f"`workbook init` ({results['init_seconds']:.0f} s, once per checkout: `make lab`); "
         f"first cell median {statistics.median(firsts):.1f} s, max {max(firsts):.1f} s"
     )
+    if args.plain_kernels:
+        print(
+            f"ordinary kernels {results['plain_total']:.0f} s: warm kernels are "
+            f"{results['plain_total'] / results['notebooks_total']:.2f}x faster"
+        )
     if args.cold:
         print(
             f"cold baseline {results['cold_total']:.0f} s: prepared home is "
