@@ -151,7 +151,11 @@ def build(work: Path, months: tuple[str, ...] = BACKFILL_MONTHS) -> AnswerKey:
     )
     if not result.success:
         raise RuntimeError(f"dbt run failed while building the answer key: {result.exception}")
-    # dbt still holds the file open in this process: share its connection's configuration
+    # dbt-duckdb keeps the file open in this process; the probe attaches it to a DuckDB of its
+    # own, which the open file would refuse.
+    from autograder.inside.harness import release_warehouse
+
+    release_warehouse()
     facts = warehouse_facts(str(warehouse), _SCHEMA, limited=False)
     key_months = {}
     for month in months:

@@ -172,6 +172,9 @@ class Harness:
         with contextlib.suppress(Exception):  # the run reports dbt problems itself
             import dbt.cli.main  # noqa: F401 - 2-3 s once, instead of inside the first run
 
+            from autograder.inside import dbt_reuse
+
+            dbt_reuse.install()  # each dbt call reuses an unchanged parse and plugin list
             if warm_dbt:  # a `dbt` command then costs what dbt in-process does (warm_dbt.py)
                 from autograder.inside.warm_dbt import start
 
@@ -198,6 +201,11 @@ class Harness:
                 f"{type(exc).__name__}: {exc}\n" + "".join(traceback.format_exception(exc)[-8:])
             )
         _only_in_main_process()
+        # A worker's task process ends and lets go of the warehouse; in this one process,
+        # dbt-duckdb would keep it open across runs, and the step's copy would carry a WAL
+        # that grows run after run (15 MB by the rerun) for the probe to replay. Closing it
+        # writes each run's changes into the file once.
+        release_warehouse()
         if dag_run is not None:
             report["run_id"] = dag_run.run_id
             report["logical_date"] = (

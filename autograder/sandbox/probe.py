@@ -34,17 +34,28 @@ def _hex(value) -> str:
     return f"{int(value or 0) & MASK:016x}"
 
 
-def warehouse_facts(path: str | None, schema: str, limited: bool = True) -> dict:
-    if not path:
-        return {"exists": False, "schema_name": schema}
+def open_reader(limited: bool = True):
+    """An in-memory DuckDB that attaches each warehouse in turn: attaching a file costs ~0.5 ms,
+    opening it as a database of its own ~14 ms (20 files per submission)."""
     import duckdb
 
+    return duckdb.connect(config={"threads": 1, "memory_limit": "1GB"} if limited else {})
+
+
+def warehouse_facts(path: str | None, schema: str, limited: bool = True, reader=None) -> dict:
+    """What the warehouse file at `path` holds in `schema`. `reader`: from `open_reader`."""
+    if not path:
+        return {"exists": False, "schema_name": schema}
     facts: dict = {"exists": True, "schema_name": schema, "tables": {}, "other_schemas": {}}
+    con = reader if reader is not None else open_reader(limited)
     try:
-        config = {"threads": 1, "memory_limit": "1GB"} if limited else {}
-        con = duckdb.connect(path, config=config)
+        # Read-only: a copy's WAL is replayed in memory, never checkpointed into the file.
+        literal = path.replace("'", "''")
+        con.execute(f"ATTACH '{literal}' AS warehouse (READ_ONLY)")
+        con.execute("USE warehouse")
     except Exception as err:  # noqa: BLE001 - any failure means "unreadable"
         facts["error"] = f"{type(err).__name__}: {str(err)[:300]}"
+        _detach(con, reader)
         return facts
     try:
         listing = con.execute(
@@ -55,27 +66,39 @@ def warehouse_facts(path: str | None, schema: str, limited: bool = True) -> dict
             if table_schema != schema:
                 facts["other_schemas"].setdefault(table_schema, []).append(table)
         names = [t for s, t in listing if s == schema]
+        columns: dict[str, list[str]] = {}
+        for table, column in con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_catalog = current_database() AND table_schema = ? "
+            "ORDER BY table_name, ordinal_position",
+            [schema],
+        ).fetchall():
+            columns.setdefault(table, []).append(column)
         for table in names:
-            facts["tables"][table] = _table(con, schema, table)
+            facts["tables"][table] = _table(con, schema, table, columns.get(table, []))
         if "raw_trips" in names:
             facts["stray_rows"] = _stray_rows(con, schema)
     except Exception as err:  # noqa: BLE001
         facts["error"] = f"{type(err).__name__}: {str(err)[:300]}"
     finally:
-        con.close()
+        _detach(con, reader)
     return facts
 
 
-def _table(con, schema: str, table: str) -> dict:
+def _detach(con, reader) -> None:
+    """Leave the reader as `open_reader` made it, or close the one made for a single file."""
+    if reader is None:
+        con.close()
+        return
+    try:
+        con.execute("USE memory")
+        con.execute("DETACH DATABASE IF EXISTS warehouse")
+    except Exception:  # noqa: BLE001 - the next ATTACH reports what is wrong
+        pass
+
+
+def _table(con, schema: str, table: str, columns: list[str]) -> dict:
     qualified = f'"{schema}"."{table}"'
-    columns = [
-        row[0]
-        for row in con.execute(
-            "SELECT column_name FROM information_schema.columns "
-            "WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-            [schema, table],
-        ).fetchall()
-    ]
     rows, checksum = con.execute(f"SELECT count(*), sum(hash(t)) FROM {qualified} AS t").fetchone()
     info = {"rows": int(rows), "checksum": _hex(checksum), "columns": columns[:100]}
     month = MONTH_COLUMNS.get(table)
@@ -138,9 +161,12 @@ def main() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
     requests = json.load(sys.stdin)
     answers = {}
+    reader = open_reader()
     for request in requests:
         answers[request["id"]] = {
-            "warehouse": warehouse_facts(request.get("warehouse"), request["schema"]),
+            "warehouse": warehouse_facts(
+                request.get("warehouse"), request["schema"], reader=reader
+            ),
             "metadata": metadata_facts(
                 request.get("metadata"), request.get("dag_id"), request.get("run_id")
             ),
