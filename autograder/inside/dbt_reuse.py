@@ -174,7 +174,7 @@ def _plugin_folders(prefix: str) -> tuple:
 
     folders = []
     for entry in sys.path:
-        folder = os.path.abspath(entry or os.curdir)
+        folder = os.path.abspath(entry or os.curdir)  # "" is the working directory
         folders.append(folder)
         try:
             with os.scandir(folder) as listing:
@@ -192,7 +192,7 @@ def reusing_discovery(discover: Callable, prefix: str) -> Callable:
     def get_prefixed_modules(cls):
         import sys
 
-        path = (os.getcwd(), tuple(sys.path))
+        path = tuple(os.path.abspath(entry or os.curdir) for entry in sys.path)
         watched = _plugins.get("watched")
         if (
             watched is not None

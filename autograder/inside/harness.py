@@ -201,11 +201,6 @@ class Harness:
                 f"{type(exc).__name__}: {exc}\n" + "".join(traceback.format_exception(exc)[-8:])
             )
         _only_in_main_process()
-        # A worker's task process ends and lets go of the warehouse; in this one process,
-        # dbt-duckdb would keep it open across runs, and the step's copy would carry a WAL
-        # that grows run after run (15 MB by the rerun) for the probe to replay. Closing it
-        # writes each run's changes into the file once.
-        release_warehouse()
         if dag_run is not None:
             report["run_id"] = dag_run.run_id
             report["logical_date"] = (
