@@ -225,9 +225,3 @@ def install() -> None:
                 PluginManager.get_prefixed_modules, PluginManager.PLUGIN_MODULE_PREFIX
             )
         )
-
-
-def forget() -> None:
-    """Drop everything kept: the next dbt call parses and looks for plugins again."""
-    _manifests.clear()
-    _plugins.clear()
