@@ -32,6 +32,7 @@ from autograder.errors import AutograderError
 from autograder.files import atomic_write_text, ensure_private_dir
 from autograder.sandbox.probe import warehouse_facts
 from autograder.scenarios import BACKFILL_MONTHS
+from workbook.console import release_dbt_duckdb
 
 KEY_VERSION = "1"
 MASK = 0xFFFFFFFFFFFFFFFF
@@ -153,9 +154,7 @@ def build(work: Path, months: tuple[str, ...] = BACKFILL_MONTHS) -> AnswerKey:
         raise RuntimeError(f"dbt run failed while building the answer key: {result.exception}")
     # dbt-duckdb keeps the file open in this process; the probe attaches it to a DuckDB of its
     # own, which the open file would refuse.
-    from autograder.inside.harness import release_warehouse
-
-    release_warehouse()
+    release_dbt_duckdb()
     facts = warehouse_facts(str(warehouse), _SCHEMA, limited=False)
     key_months = {}
     for month in months:
