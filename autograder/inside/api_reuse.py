@@ -63,15 +63,6 @@ def reusing(build: Callable[..., Any]) -> Callable[..., Any]:
         use_cache: bool = True,
         scope: str | None = None,
     ) -> Any:
-        arguments = dict(
-            path=path,
-            call=call,
-            name=name,
-            own_oauth_scopes=own_oauth_scopes,
-            parent_oauth_scopes=parent_oauth_scopes,
-            use_cache=use_cache,
-            scope=scope,
-        )
         # By identity: Cadwyn's versioned copies of a dependency compare *equal* to the original
         # (so that overrides apply to them), yet each must keep its own analysis.
         key = (
@@ -88,7 +79,15 @@ def reusing(build: Callable[..., Any]) -> Callable[..., Any]:
             return kept[1]
         if len(_built) >= _MAX_ENTRIES:
             _built.clear()
-        dependant = build(**arguments)
+        dependant = build(
+            path=path,
+            call=call,
+            name=name,
+            own_oauth_scopes=own_oauth_scopes,
+            parent_oauth_scopes=parent_oauth_scopes,
+            use_cache=use_cache,
+            scope=scope,
+        )
         _built[key] = (call, dependant)  # holding the callable keeps its id from being reused
         return dependant
 
