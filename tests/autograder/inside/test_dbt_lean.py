@@ -186,3 +186,15 @@ def test_install_is_idempotent() -> None:
         timeout=120,
     )
     assert done.returncode == 0, done.stderr[-1500:]
+
+
+def test_secrets_are_the_same_values_dbt_finds(monkeypatch) -> None:
+    from dbt_common.exceptions import env_secrets
+
+    monkeypatch.setenv("DBT_ENV_SECRET_LEAN_TOKEN", "hunter2")
+    monkeypatch.setenv("DBT_ENV_SECRET_LEAN_BLANK", "   ")  # dbt ignores blank secrets
+    monkeypatch.setenv("DBT_ENV_SECRET_LEAN_ACCENT", "clé-é")
+    monkeypatch.setenv("LEAN_NOT_A_SECRET", "visible")
+    found = dbt_lean.secrets_reader(env_secrets)()
+    assert found == env_secrets()
+    assert {"hunter2", "clé-é"} <= set(found) and "visible" not in found
