@@ -15,7 +15,7 @@ student's work and whose results do not depend on how they are computed (shares 
 - **Events** (~4%): each event is built by `ParseDict` of its keyword arguments (~50 us);
   protobuf's constructor builds the same message from them (~3 us) whenever the arguments are
   plain JSON values of the fields' own types, which `_constructor_builds_the_same` checks.
-  Where they are not (a string for a number, a bool for a number, a datetime), dbt's own path
+  Where they are not (a string or a bool for a number, NaN, a datetime), dbt's own path
   runs, with its error handling.
 - **Secrets** (~2%): every log line is scrubbed of the values of `DBT_ENV_SECRET*` variables,
   found by decoding the whole environment (~100 variables in a task) for each line; only the
@@ -28,6 +28,7 @@ as dbt raises it. Installed by the harness next to `dbt_reuse`, never in the wor
 from __future__ import annotations
 
 import inspect
+import math
 import sys
 from collections.abc import Callable
 
@@ -92,7 +93,8 @@ def _text(value: object) -> str:
 _SCALARS = (str, int, float)
 _JSON_TREE = "google.protobuf.Struct", "google.protobuf.ListValue"
 _VALUE = "google.protobuf.Value"
-_BOOL, _BYTES, _STRING = 8, 12, 9
+_BOOL, _BYTES, _STRING, _FLOAT32 = 8, 12, 9, 2
+_FLOAT32_MAX = 3.4028234663852886e38
 
 
 def _repeated(field) -> bool:
@@ -118,6 +120,9 @@ def _single(field, value: object) -> bool:
             return type(value) is bool
         if field.type == _STRING:
             return isinstance(value, str)  # a str enum too: both store the text it holds
+        if type(value) is float:  # ParseDict refuses NaN, infinities, a float32 out of range
+            limit = _FLOAT32_MAX if field.type == _FLOAT32 else math.inf
+            return math.isfinite(value) and abs(value) <= limit
         return field.type != _BYTES and type(value) in _SCALARS
     if message.full_name in _JSON_TREE:
         return type(value) is (dict if message.full_name.endswith("Struct") else list) and (

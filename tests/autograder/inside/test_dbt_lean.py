@@ -48,6 +48,12 @@ def test_the_constructor_is_used_only_where_it_builds_what_parse_dict_builds() -
     assert not dbt_lean._constructor_builds_the_same(
         {"success": 1}, core.CommandCompleted.DESCRIPTOR
     )
+    # NaN and infinities: the constructor stores them, ParseDict refuses them
+    for odd in (float("nan"), float("inf")):
+        assert not dbt_lean._constructor_builds_the_same(
+            {"elapsed": odd}, core.CommandCompleted.DESCRIPTOR
+        )
+    assert dbt_lean._constructor_builds_the_same({"elapsed": 1.5}, core.CommandCompleted.DESCRIPTOR)
     assert not dbt_lean._constructor_builds_the_same(
         {"numThreads": 2},
         core.ConcurrencyLine.DESCRIPTOR,  # a JSON name: ParseDict's alone
