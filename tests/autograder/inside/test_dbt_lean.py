@@ -6,14 +6,17 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 
 import pytest
 
 from autograder.inside import dbt_lean
-from tests.autograder.inside.test_dbt_reuse import console, project  # noqa: F401 - a fixture
+from tests.autograder.inside.test_dbt_reuse import (  # noqa: F401 - project: a fixture
+    console,
+    project,
+    run_driver,
+)
 from tests.corpus.build import REPO
 
 
@@ -145,24 +148,7 @@ def test_real_dbt_calls_build_the_same_events_and_output(project) -> None:  # no
     plan = [([*argv, "--project-dir", ".", "--profiles-dir", "."], w) for argv, w in plan]
     driver = project.parent / "lean_driver.py"
     driver.write_text(DRIVER)
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("TAXI_", "DBT_"))}
-    env.update(
-        PYTHONPATH=str(REPO),
-        TAXI_WAREHOUSE=str(project.parent / "warehouse.duckdb"),
-        TAXI_SCHEMA="airflow_reuse",
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        NO_COLOR="1",
-    )
-    done = subprocess.run(
-        [sys.executable, str(driver), json.dumps(plan)],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    found = json.loads(done.stdout.splitlines()[-1])
+    found = json.loads(run_driver(project, driver, json.dumps(plan)).splitlines()[-1])
     assert [c["success"] for c in found["plain"]] == [True, True, False]
     assert found["events"] > 100 and found["messages"] > 100, found
     assert found["event_diffs"] == 0 and found["message_diffs"] == 0
@@ -171,7 +157,6 @@ def test_real_dbt_calls_build_the_same_events_and_output(project) -> None:  # no
     for plain, lean in zip(found["plain"], found["lean"], strict=True):
         assert lean["success"] == plain["success"]
         assert console(lean["output"]) == console(plain["output"])
-    shutil.rmtree(project / "target", ignore_errors=True)
 
 
 def test_install_is_idempotent() -> None:

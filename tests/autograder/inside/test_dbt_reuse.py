@@ -83,11 +83,8 @@ def _no_build(folder: str, names: list[str]) -> set[str]:
     return {"target", "logs"} & set(names) if folder.endswith("taxi_dbt") else set()
 
 
-def run_plan(project: Path, plan: list[dict], mode: str) -> list[dict]:
-    """Each step's {parsed, listed, success, output}, all in one fresh process."""
-    driver = project.parent / "driver" / "driver.py"  # its folder is on sys.path: plugins can
-    driver.parent.mkdir(exist_ok=True)  # appear there (and nothing else writes to it)
-    driver.write_text(DRIVER)
+def run_driver(project: Path, driver: Path, *args: str, stdin: str | None = None) -> str:
+    """Run a driver script in a fresh process, in the project with its warehouse; its stdout."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("TAXI_", "DBT_"))}
     env.update(
         PYTHONPATH=str(REPO),
@@ -97,8 +94,8 @@ def run_plan(project: Path, plan: list[dict], mode: str) -> list[dict]:
         NO_COLOR="1",
     )
     done = subprocess.run(
-        [sys.executable, str(driver), mode],
-        input=json.dumps(plan),
+        [sys.executable, str(driver), *args],
+        input=stdin,
         cwd=project,
         env=env,
         capture_output=True,
@@ -106,7 +103,16 @@ def run_plan(project: Path, plan: list[dict], mode: str) -> list[dict]:
         timeout=300,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    return [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    return done.stdout
+
+
+def run_plan(project: Path, plan: list[dict], mode: str) -> list[dict]:
+    """Each step's {parsed, listed, success, output}, all in one fresh process."""
+    driver = project.parent / "driver" / "driver.py"  # its folder is on sys.path: plugins can
+    driver.parent.mkdir(exist_ok=True)  # appear there (and nothing else writes to it)
+    driver.write_text(DRIVER)
+    out = run_driver(project, driver, mode, stdin=json.dumps(plan))
+    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
 
 
 def dbt(*args: str) -> dict:
