@@ -212,7 +212,8 @@ def demo() -> None:
 
 @app.command("ui")
 def ui(port: Annotated[int, typer.Option(help="Port of the Airflow UI.")] = 8080) -> None:
-    """Run the real Airflow UI, scheduler and dag-processor (`airflow standalone`) until Ctrl-C."""
+    """Run the real Airflow UI, scheduler and dag-processor (`airflow standalone`) until Ctrl-C;
+    a component that crashes meanwhile is started again (workbook/standalone.py)."""
 
     home = airflow_settings.configure()
     os.environ["AIRFLOW__API__PORT"] = str(port)
@@ -231,7 +232,7 @@ def ui(port: Annotated[int, typer.Option(help="Port of the Airflow UI.")] = 8080
 
     # Its own session, so that stopping it reaches everything standalone starts, including the
     # LocalExecutor workers, which ignore SIGTERM (they are killed after the grace period).
-    proc = subprocess.Popen([str(airflow), "standalone"], start_new_session=True)
+    proc = subprocess.Popen([sys.executable, "-m", "workbook.standalone"], start_new_session=True)
 
     def interrupted(*_: object) -> None:
         raise KeyboardInterrupt

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from class_airflow.twin.processes import living_in_sessions
+from class_airflow.twin.processes import ProcessInfo, living_in_sessions
 from tests.support.airflow_ui import _wait_for, start_ui, stop_ui, wait_until_ready
 
 pytestmark = pytest.mark.slow
@@ -33,6 +33,21 @@ def test_workbook_ui_serves_the_dags(tmp_path: Path, taxi_source) -> None:
             120,
         )
         assert final == "success", (tmp_path / "ui.log").read_text()[-3000:]
+        # A scheduler that dies (as Airflow 3.3's does on SQLite when a backfill's half-made
+        # runs are deleted under it) is started again, and runs go on.
+        crashed = _scheduler_of(proc.pid)
+        os.kill(crashed.pid, signal.SIGKILL)
+        again = _wait_for(lambda: (s := _scheduler_of(proc.pid)) and s.pid != crashed.pid and s, 60)
+        assert "stopped unexpectedly (exit code -9); starting it again" in _log_text(tmp_path)
+        body = {"logical_date": "2025-03-05T00:00:00Z", "conf": {}}
+        run = ui.send("dags/hello_pipeline/dagRuns", "POST", body)
+        run_path = f"dags/hello_pipeline/dagRuns/{run['dag_run_id']}"
+        final = _wait_for(
+            lambda: (state := ui.get(run_path)["state"]) in ("success", "failed") and state,
+            180,
+        )
+        assert final == "success", _log_text(tmp_path)[-3000:]
+        assert _scheduler_of(proc.pid).pid == again.pid
         # Ctrl-C (SIGINT to `workbook ui`) stops standalone and everything it started, the
         # LocalExecutor workers included.
         started = living_in_sessions({proc.pid})
@@ -44,6 +59,20 @@ def test_workbook_ui_serves_the_dags(tmp_path: Path, taxi_source) -> None:
         stop_ui(proc, log)  # only if the test failed before its own Ctrl-C
     # `workbook ui` starts Airflow in a process group of its own; stopping it must stop that too.
     assert _wait_for(lambda: not _processes_using(home), 30)
+
+
+def _scheduler_of(ui_pid: int) -> ProcessInfo | None:
+    """The `airflow scheduler` that `workbook ui` (its session is `ui_pid`) runs right now."""
+    found = living_in_sessions({ui_pid})
+    standalone = {p.pid for p in found if "workbook.standalone" in p.command}
+    return next(
+        (p for p in found if p.ppid in standalone and p.command.endswith("airflow scheduler")),
+        None,
+    )
+
+
+def _log_text(tmp_path: Path) -> str:
+    return (tmp_path / "ui.log").read_text(errors="replace")
 
 
 def _processes_using(home: Path) -> list[int]:

@@ -79,6 +79,7 @@ def _watch_backfill(
     )
     most, beside_manual = 0, False
     dates = {f"{month}-01" for month in months}
+    seen: dict[str, object] = {}
 
     def finished() -> bool:
         nonlocal most, beside_manual
@@ -87,11 +88,24 @@ def _watch_backfill(
         backfilling = running & {r["dag_run_id"] for r in ours}
         most = max(most, len(backfilling))
         beside_manual = beside_manual or bool(backfilling and manual_id in running)
-        done = ui.get(f"backfills/{backfill['id']}")["completed_at"] is not None
-        return done and not _active(ui, "manual") and len(ours) == len(months)
+        seen["backfill completed"] = ui.get(f"backfills/{backfill['id']}")["completed_at"]
+        seen["its runs"] = {r["logical_date"][:10]: r["state"] for r in ours}
+        seen["manual runs active"] = len(_active(ui, "manual"))
+        return (
+            seen["backfill completed"] is not None
+            and not seen["manual runs active"]
+            and len(ours) == len(months)
+        )
 
-    _wait_for(finished, 300, every=0.5)
-    source.set_faults({})
+    try:
+        _wait_for(finished, 300, every=0.5)
+    except AssertionError:
+        log = (ui.home.parent / "ui.log").read_text(errors="replace")[-4000:]
+        raise AssertionError(f"the backfill did not finish; last seen {seen}\n{log}") from None
+    finally:
+        source.set_faults({})
+        if not seen.get("backfill completed"):  # leave no active backfill to the next test
+            ui.send(f"backfills/{backfill['id']}/cancel", "PUT", {})
     return most, beside_manual
 
 
