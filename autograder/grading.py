@@ -26,7 +26,14 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
 from autograder import answer_key
-from autograder.checks import Context, checks_to_run, not_graded, run_checks, steps_read_by
+from autograder.checks import (
+    Context,
+    checks_to_run,
+    not_graded,
+    run_checks,
+    steps_read_by,
+    warehouses_read_by,
+)
 from autograder.checks.logs import printable
 from autograder.errors import AutograderError
 from autograder.files import atomic_write_text, ensure_private_dir
@@ -95,9 +102,10 @@ def _grade_loaded(
     sources = _python_sources(submission)
     source = scan_files(sources, DAG_FILE)
     ruff = check_air(submission.root, [p for p in sources])
-    needed = steps_read_by(checks_to_run(options.public_only))
+    to_run = checks_to_run(options.public_only)
     params = options.hidden_parameters()
-    evidence = session.evidence_for(submission, plan(options.latest_month, needed, params))
+    scenarios = plan(options.latest_month, steps_read_by(to_run), params)
+    evidence = session.evidence_for(submission, scenarios, warehouses_read_by(to_run))
     startup_bytes = evidence.startup.output.bytes if evidence.startup else 0
     ctx = Context(
         submission=submission,

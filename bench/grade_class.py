@@ -109,8 +109,8 @@ def time_autograder(
     recorded = threading.Lock()
     original = SandboxSession.evidence_for
 
-    def recording(self, submission, scenarios):
-        found = original(self, submission, scenarios)
+    def recording(self, submission, scenarios, warehouses=None):
+        found = original(self, submission, scenarios, warehouses)
         # Students with identical DAG folders share one sandbox run (dedupe): count it once.
         with recorded:
             if all(found is not seen for seen in evidence.values()):

@@ -34,6 +34,7 @@ from autograder.checks.registry import (
     checks_to_run,
     dependents_of,
     steps_read_by,
+    warehouses_read_by,
 )
 
 __all__ = [
@@ -49,4 +50,5 @@ __all__ = [
     "not_graded",
     "run_checks",
     "steps_read_by",
+    "warehouses_read_by",
 ]

@@ -8,7 +8,7 @@ with the answer key, task states from the Airflow metadata DB, and the source's 
 from __future__ import annotations
 
 from autograder.checks.context import Context, Run
-from autograder.checks.needs import steps
+from autograder.checks.needs import steps, warehouses
 from autograder.checks.outcome import Outcome, sentence
 from autograder.checks.registry import check
 from autograder.scenarios import (
@@ -94,7 +94,7 @@ def _log(ctx: Context, run: Run) -> str:
     points=8,
     visibility="public",
     tier="minimum",
-    needs=steps([in_order_step(FIRST)]),
+    needs=warehouses([in_order_step(FIRST)]),
     teaches="04_sequential_pipeline_steps.ipynb#The-taxi-pipeline",
     hint="Run one month yourself (`workbook run taxi_pipeline --date 2024-01-01`) and compare "
     "raw_trips with the file: all 19 columns plus source_month (the file's month, a DATE), "
@@ -125,7 +125,7 @@ def one_month(ctx: Context) -> Outcome:
     points=8,
     visibility="public",
     tier="target",
-    needs=steps([LAST_IN_ORDER, RERUN_STEP]),
+    needs=warehouses([LAST_IN_ORDER, RERUN_STEP]),
     teaches="04_sequential_pipeline_steps.ipynb#Running-it-twice-changes-nothing",
     hint="A rerun must replace the month, not add it again: delete the month's partition "
     "(WHERE source_month = the run's month) and insert the file in one transaction.",
@@ -165,7 +165,7 @@ def rerun_idempotent(ctx: Context) -> Outcome:
     points=8,
     visibility="public",
     tier="target",
-    needs=steps(IN_ORDER_STEPS),
+    needs=steps(IN_ORDER_STEPS) + warehouses([LAST_IN_ORDER]),
     teaches="05_parameterized_runs_and_backfills.ipynb#Backfilling-January-to-July-2024",
     hint="Backfill 2024-01..2024-07 yourself (`workbook backfill taxi_pipeline --from 2024-01 "
     "--to 2024-07`): every run must succeed and raw_trips must then hold exactly those seven "
@@ -243,7 +243,7 @@ def logical_date(ctx: Context) -> Outcome:
     points=4,
     visibility="hidden",
     tier="target",
-    needs=steps(IN_ORDER_STEPS + REVERSE_STEPS),
+    needs=steps(IN_ORDER_STEPS + REVERSE_STEPS) + warehouses([LAST_IN_ORDER, LAST_REVERSE]),
     teaches="05_parameterized_runs_and_backfills.ipynb#A-load-that-is-not-idempotent",
     hint="Loading the months in another order must give the same warehouse: a run may only "
     "touch its own month's partition.",
@@ -272,7 +272,7 @@ def backfill_any_order(ctx: Context) -> Outcome:
     points=4,
     visibility="hidden",
     tier="target",
-    needs=steps([LAST_IN_ORDER, LAST_REVERSE]),
+    needs=warehouses([LAST_IN_ORDER, LAST_REVERSE]),
     teaches="04_sequential_pipeline_steps.ipynb#Running-it-twice-changes-nothing",
     hint="Every file has a few trips whose pickup is in the previous or next month. Partition "
     "raw_trips by the file's month (source_month), not by the pickup time, and let dbt filter.",
@@ -317,7 +317,7 @@ def neighbouring_month_rows(ctx: Context) -> Outcome:
     points=4,
     visibility="hidden",
     tier="stretch",
-    needs=steps([TRANSIENT_STEP]),
+    needs=warehouses([TRANSIENT_STEP]),
     teaches="07_monitoring_and_debugging.ipynb#A-flaky-source:-the-retry-that-saves-the-night",
     hint="A 5xx or an unreachable source is transient: raise an error (not AirflowFailException) "
     "so Airflow retries, and give ingest_taxi_month retries.",
@@ -356,7 +356,7 @@ def retries_transient(ctx: Context) -> Outcome:
     points=3,
     visibility="hidden",
     tier="stretch",
-    needs=steps(FAILED_INGEST_STEPS),
+    needs=warehouses(FAILED_INGEST_STEPS),
     teaches="07_monitoring_and_debugging.ipynb#Failures-a-retry-cannot-fix",
     hint="When ingest_taxi_month fails, dbt_run and dbt_test must not run (the default "
     "trigger rule all_success does this); a 403 for an unpublished month must fail the task.",
@@ -475,7 +475,7 @@ def dbt_test_gates_bad_data(ctx: Context) -> Outcome:
     points=4,
     visibility="public",
     tier="stretch",
-    needs=steps([MANUAL_STEP]),
+    needs=warehouses([MANUAL_STEP]),
     teaches="05_parameterized_runs_and_backfills.ipynb#The-Airflow-3-trap:-a-manual-run-has-no-ds",
     hint="A manual run in Airflow 3 may have no logical date (ds is None). Fall back to the "
     "run's run_after: dag_run.logical_date or dag_run.run_after.",

@@ -32,6 +32,16 @@ IMPORTS = "integrity_imports"
 SINGLE_DAG = "integrity_single_dag"
 
 
+class UnreadWarehouse(RuntimeError):
+    """A check read a warehouse the grader did not read, because no check declares it."""
+
+    def __init__(self, step_id: str) -> None:
+        super().__init__(
+            f"the warehouse of step {step_id!r} was not read: the check must declare "
+            f"needs.warehouse({step_id!r})"
+        )
+
+
 @dataclass(frozen=True)
 class Run:
     """One step's evidence, with task states taken from the metadata DB the parent read."""
@@ -100,7 +110,11 @@ class Run:
 
     @property
     def warehouse(self) -> WarehouseFacts | None:
-        return self.evidence.probe.warehouse if self.evidence else None
+        if self.evidence is None:
+            return None
+        if not self.evidence.warehouse_read:
+            raise UnreadWarehouse(self.evidence.step.id)
+        return self.evidence.probe.warehouse
 
     def table(self, name: str) -> WarehouseTable | None:
         warehouse = self.warehouse

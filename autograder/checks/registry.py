@@ -3,7 +3,8 @@
 A check is a function registered with `@check(...)`: its id (a gradebook column: never rename
 one after release), the rules of assignment/CONTRACT.md it grades (`rules`, their `[R-...]`
 markers), points, visibility, tier, hint, what it needs to be able to pass (`needs`, see
-`needs.py`: the DAG file, its import, the loaded DAG, a document, scenario steps), and the
+`needs.py`: the DAG file, its import, the loaded DAG, a document, scenario steps and the
+warehouses they left), and the
 workbook section that teaches its subject (`teaches`, see `autograder/workbook_links.py`; a
 failed check's feedback links there). Its docstring's first line is the title students and
 teachers see.
@@ -12,6 +13,7 @@ Every list of check ids is a query here instead of a copy kept by hand:
 
     by_tier()                 the tier table
     steps_read_by(checks)     the scenario steps a grading run must make for those checks
+    warehouses_read_by(checks)  the steps whose warehouses the grader must read for them
     dependents_of(*needs)     the checks that cannot pass when any of `needs` is missing
                               (the test corpus derives its expected failures from it)
 """
@@ -57,9 +59,14 @@ class Check:
         return self.visibility == "hidden"
 
     @property
-    def steps(self) -> tuple[str, ...]:
-        """The scenario steps whose runs this check reads."""
-        return tuple(s for n in self.needs if (s := need.step_of(n)) is not None)
+    def steps(self) -> frozenset[str]:
+        """The scenario steps whose runs this check reads (reading a warehouse reads its run)."""
+        return frozenset(s for n in need.closure(self.needs) if (s := need.step_of(n)))
+
+    @property
+    def warehouses(self) -> frozenset[str]:
+        """The scenario steps whose warehouses this check reads."""
+        return frozenset(s for n in self.needs if (s := need.warehouse_of(n)))
 
     def requires(self, what: str) -> bool:
         """True if this check cannot pass without `what` (declared or implied)."""
@@ -140,6 +147,11 @@ def by_tier() -> dict[str, tuple[str, ...]]:
 def steps_read_by(checks: Iterable[Check]) -> frozenset[str]:
     """The scenario steps whose runs any of `checks` reads."""
     return frozenset(s for c in checks for s in c.steps)
+
+
+def warehouses_read_by(checks: Iterable[Check]) -> frozenset[str]:
+    """The scenario steps whose warehouses any of `checks` reads."""
+    return frozenset(s for c in checks for s in c.warehouses)
 
 
 def dependents_of(*needs: str) -> frozenset[str]:

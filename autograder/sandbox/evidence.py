@@ -168,6 +168,8 @@ class StepEvidence:
     notifications_error: str | None = None
     copied: dict[str, str | None] = field(default_factory=dict)
     seconds: float = 0.0  # timing only, never graded
+    # False when no check reads this step's warehouse: it was neither copied out nor read.
+    warehouse_read: bool = True
 
 
 @dataclass

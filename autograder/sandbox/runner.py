@@ -17,6 +17,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Collection
 from functools import cache
 from pathlib import Path
 
@@ -150,17 +151,25 @@ class SandboxSession:
         )
 
     def evidence_for(
-        self, submission: Submission, scenarios: tuple[Scenario, ...]
+        self,
+        submission: Submission,
+        scenarios: tuple[Scenario, ...],
+        warehouses: Collection[str] | None = None,
     ) -> SandboxEvidence:
-        """Run the submission, or reuse the evidence of an identical DAG folder (same session)."""
+        """Run the submission, or reuse the evidence of an identical DAG folder (same session).
+        `warehouses`: the steps whose warehouses are read (None: every step's)."""
         if not self.options.dedupe:
-            return run_submission(submission, scenarios, self)
-        key = submission.runnable_hash
+            return run_submission(submission, scenarios, self, warehouses)
+        key = (
+            submission.runnable_hash,
+            tuple(s.id for scenario in scenarios for s in scenario.steps),
+            None if warehouses is None else tuple(sorted(warehouses)),
+        )
         with self._lock:
             lock = self._dedupe_locks.setdefault(key, threading.Lock())
         with lock:
             if key not in self._dedupe:
-                self._dedupe[key] = run_submission(submission, scenarios, self)
+                self._dedupe[key] = run_submission(submission, scenarios, self, warehouses)
             return self._dedupe[key]
 
 
@@ -204,9 +213,13 @@ def _make_template(folder: Path, target: Path) -> None:
 
 
 def run_submission(
-    submission: Submission, scenarios: tuple[Scenario, ...], session: SandboxSession
+    submission: Submission,
+    scenarios: tuple[Scenario, ...],
+    session: SandboxSession,
+    warehouses: Collection[str] | None = None,
 ) -> SandboxEvidence:
-    """Start a sandbox, inspect the DAG, run every scenario, probe the evidence, clean up."""
+    """Start a sandbox, inspect the DAG, run every scenario, probe the evidence, clean up.
+    Only the warehouses of the steps in `warehouses` (None: of every step) are read."""
     started = time.monotonic()
     # The isolation's own notes concern the grading set-up, not the student: the teacher gets
     # them once per class (ClassResult.notes), not in every student's feedback.
@@ -224,7 +237,7 @@ def run_submission(
         evidence.warehouse_engine = sandbox.warehouse_engine
         evidence.profile = sandbox.profile
         try:
-            _drive(sandbox, scenarios, evidence, started)
+            _drive(sandbox, scenarios, evidence, started, warehouses)
         finally:
             stop_started = time.monotonic()
             sandbox.stop()
@@ -244,7 +257,11 @@ def _not_run(evidence: SandboxEvidence, step, why: str) -> None:
 
 
 def _drive(
-    sandbox: Sandbox, scenarios: tuple[Scenario, ...], evidence: SandboxEvidence, started: float
+    sandbox: Sandbox,
+    scenarios: tuple[Scenario, ...],
+    evidence: SandboxEvidence,
+    started: float,
+    warehouses: Collection[str] | None,
 ) -> None:
     options = sandbox.options
     sandbox.prepare()
@@ -298,7 +315,8 @@ def _drive(
         reply = sandbox.command("run", command, min(options.run_timeout, left), faults=step.faults)
         item = StepEvidence(step, reply, seconds=time.monotonic() - step_started)
         item.run, item.run_error = run_report_of(reply)
-        item.copied = sandbox.collect(step, folder)
+        item.warehouse_read = warehouses is None or step.id in warehouses
+        item.copied = sandbox.collect(step, folder, warehouse=item.warehouse_read)
         item.notifications, item.notifications_error = sandbox.notifications(folder)
         evidence.steps[step.id] = item
         phase = f"scenario:{scenario.name}"

@@ -312,17 +312,22 @@ class Sandbox:
 
     # -- evidence ---------------------------------------------------------------------------
 
-    def collect(self, step: Step, warehouse: str) -> dict[str, str | None]:
-        """Copy this step's files out of the sandbox. Returns {kind: copied path or None}."""
+    def collect(self, step: Step, folder: str, warehouse: bool = True) -> dict[str, str | None]:
+        """Copy this step's files out of the sandbox: the metadata DB, and the warehouse of the
+        folder `work/<folder>` if `warehouse`. Returns {kind: copied path or None}."""
         target = self.evidence_dir / step.id
         limit = self.options.max_file_mb << 20
         copied: dict[str, str | None] = {}
-        for kind, relative, name in (
-            ("warehouse", f"work/{warehouse}/taxi.duckdb", "taxi.duckdb"),
-            ("wal", f"work/{warehouse}/taxi.duckdb.wal", "taxi.duckdb.wal"),
+        files = [
             ("metadata", "airflow/airflow.db", "airflow.db"),
             ("metadata_wal", "airflow/airflow.db-wal", "airflow.db-wal"),
-        ):
+        ]
+        if warehouse:
+            files += [
+                ("warehouse", f"work/{folder}/taxi.duckdb", "taxi.duckdb"),
+                ("wal", f"work/{folder}/taxi.duckdb.wal", "taxi.duckdb.wal"),
+            ]
+        for kind, relative, name in files:
             try:
                 copy_out(self.dir, relative, target / name, limit)
                 copied[kind] = str(target / name)

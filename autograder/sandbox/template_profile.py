@@ -111,8 +111,10 @@ class TemplateSandbox(Sandbox):
         super().fresh_warehouse(name)
         self.postgres.reset_schema(self.tenant)
 
-    def collect(self, step: Step, warehouse: str) -> dict[str, str | None]:
-        copied = super().collect(step, warehouse)
+    def collect(self, step: Step, folder: str, warehouse: bool = True) -> dict[str, str | None]:
+        copied = super().collect(step, folder, warehouse)
+        if not warehouse:
+            return copied
         target = self.evidence_dir / step.id / "taxi.duckdb"
         try:
             self.postgres.export_schema(self.tenant, target)

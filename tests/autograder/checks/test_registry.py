@@ -22,11 +22,32 @@ from autograder.checks import (
     dependents_of,
     run_checks,
     steps_read_by,
+    warehouses_read_by,
 )
 from autograder.checks import needs as need
-from autograder.checks.context import Run
-from autograder.sandbox.evidence import SandboxEvidence
-from autograder.scenarios import IN_ORDER_STEPS, MANUAL_STEP, RERUN_STEP, STEP_IDS
+from autograder.checks.context import Run, UnreadWarehouse
+from autograder.sandbox.evidence import (
+    MetadataFacts,
+    ProbeResult,
+    SandboxEvidence,
+    StepEvidence,
+    StepReply,
+    TaskState,
+    WarehouseFacts,
+)
+from autograder.scenarios import (
+    BACKFILL_MONTHS,
+    FAILED_INGEST_STEPS,
+    IN_ORDER_STEPS,
+    MANUAL_STEP,
+    RERUN_STEP,
+    REVERSE_ORDER,
+    STEP_IDS,
+    TRANSIENT_STEP,
+    in_order_step,
+    plan,
+    reverse_step,
+)
 from autograder.source_scan import scan_files
 from autograder.submission import DAG_FILE, DOCUMENTS, load_submission
 from autograder.tiers import TIERS
@@ -133,14 +154,28 @@ def test_without_a_document_exactly_its_dependents_fail(tmp_path, document: str)
 
 
 @dataclass(frozen=True)
+class RecordingRun(Run):
+    """A run that notes when its warehouse is read."""
+
+    step_id: str = ""
+    noted: set[str] = field(default_factory=set)
+
+    @property
+    def warehouse(self):
+        self.noted.add(self.step_id)
+        return super().warehouse
+
+
+@dataclass(frozen=True)
 class RecordingContext(Context):
-    """A context that notes which runs a check reads."""
+    """A context that notes which runs, and which of their warehouses, a check reads."""
 
     read: set[str] = field(default_factory=set)
+    warehouses: set[str] = field(default_factory=set)
 
     def run(self, step_id: str) -> Run:
         self.read.add(step_id)
-        return super().run(step_id)
+        return RecordingRun(super().run(step_id).evidence, step_id, self.warehouses)
 
 
 @pytest.fixture(scope="module")
@@ -148,11 +183,55 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Context:
     return context(tmp_path_factory.mktemp("reference"))
 
 
+@pytest.fixture(scope="module")
+def all_succeeded(tmp_path_factory: pytest.TempPathFactory) -> Context:
+    """Every step ran and every task succeeded: no check stops before reading what it reads."""
+    ctx = context(tmp_path_factory.mktemp("succeeded"))
+    tasks = {
+        t: TaskState(task_id=t, state="success", try_number=1)
+        for t in ("ingest_taxi_month", "dbt_run", "dbt_test", "notify")
+    }
+    probe = ProbeResult(
+        metadata=MetadataFacts(found=True, tasks=tasks),
+        warehouse=WarehouseFacts(exists=True, schema_name="airflow_default"),
+    )
+    for scenario in plan(ctx.options.latest_month):
+        for step in scenario.steps:
+            ctx.evidence.steps[step.id] = StepEvidence(step, StepReply(status="ok"), probe=probe)
+    return ctx
+
+
 @pytest.mark.parametrize("check_id", sorted(all_checks()))
-def test_each_check_reads_exactly_the_runs_it_declares(reference: Context, check_id: str) -> None:
-    ctx = RecordingContext(**{**reference.__dict__, "read": set()})
-    all_checks()[check_id].func(ctx)
-    assert ctx.read == set(all_checks()[check_id].steps)
+def test_each_check_reads_exactly_the_runs_it_declares(
+    reference: Context, all_succeeded: Context, check_id: str
+) -> None:
+    declared = all_checks()[check_id]
+    for base in (reference, all_succeeded):
+        ctx = RecordingContext(**{**base.__dict__, "read": set(), "warehouses": set()})
+        declared.func(ctx)
+        assert ctx.read == set(declared.steps)
+        assert ctx.warehouses <= set(declared.warehouses)
+    assert ctx.warehouses == set(declared.warehouses)  # with every run there, all are read
+
+
+def test_only_the_warehouses_checks_declare_are_read() -> None:
+    every = warehouses_read_by(checks_to_run())
+    last_reverse = reverse_step(REVERSE_ORDER[-1])
+    hidden_only = {last_reverse, *FAILED_INGEST_STEPS, TRANSIENT_STEP}
+    public = {in_order_step(m) for m in (BACKFILL_MONTHS[0], BACKFILL_MONTHS[-1])}
+    public |= {RERUN_STEP, MANUAL_STEP}
+    assert every == public | hidden_only
+    assert warehouses_read_by(checks_to_run(public_only=True)) == every - hidden_only
+
+
+def test_reading_a_warehouse_no_check_declares_fails_loudly(all_succeeded: Context) -> None:
+    step_id = in_order_step(BACKFILL_MONTHS[1])
+    run = all_succeeded.run(step_id)
+    assert run.warehouse is not None and run.warehouse.exists
+    unread = Run(replace(run.evidence, warehouse_read=False))
+    with pytest.raises(UnreadWarehouse, match=re.escape(f"needs.warehouse('{step_id}')")):
+        unread.table("raw_trips")
+    assert unread.states == run.states  # the run itself is still there
 
 
 def test_check_runs_only_the_scenarios_public_checks_read() -> None:
