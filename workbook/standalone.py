@@ -12,6 +12,7 @@ Run by `workbook ui` as `python -m workbook.standalone`.
 
 from __future__ import annotations
 
+import contextlib
 import signal
 
 from airflow.cli.commands.standalone_command import StandaloneCommand, SubCommand
@@ -75,7 +76,9 @@ def main() -> None:
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)
-    standalone.run()
+    # Stopped while still preparing the database: nothing to tidy up, no traceback to show.
+    with contextlib.suppress(KeyboardInterrupt):
+        standalone.run()
 
 
 if __name__ == "__main__":

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from class_airflow.twin.processes import ProcessInfo, living_in_sessions
-from tests.support.airflow_ui import _wait_for, start_ui, stop_ui, wait_until_ready
+from tests.support.airflow_ui import RunningUI, _wait_for, start_ui, stop_ui, wait_until_ready
 
 pytestmark = pytest.mark.slow
 
@@ -25,28 +25,14 @@ def test_workbook_ui_serves_the_dags(tmp_path: Path, taxi_source) -> None:
         assert all(d["is_paused"] for d in dags), "new DAGs must start paused (no surprise runs)"
         # A run triggered through the REST API executes under the scheduler (LocalExecutor).
         ui.send("dags/hello_pipeline", "PATCH", {"is_paused": False})
-        body = {"logical_date": "2025-03-04T00:00:00Z", "conf": {}}
-        run = ui.send("dags/hello_pipeline/dagRuns", "POST", body)
-        run_path = f"dags/hello_pipeline/dagRuns/{run['dag_run_id']}"
-        final = _wait_for(
-            lambda: (state := ui.get(run_path)["state"]) in ("success", "failed") and state,
-            120,
-        )
-        assert final == "success", (tmp_path / "ui.log").read_text()[-3000:]
+        assert _hello_run(ui, "2025-03-04") == "success", _log_text(tmp_path)[-3000:]
         # A scheduler that dies (as Airflow 3.3's does on SQLite when a backfill's half-made
         # runs are deleted under it) is started again, and runs go on.
         crashed = _scheduler_of(proc.pid)
         os.kill(crashed.pid, signal.SIGKILL)
         again = _wait_for(lambda: (s := _scheduler_of(proc.pid)) and s.pid != crashed.pid and s, 60)
         assert "stopped unexpectedly (exit code -9); starting it again" in _log_text(tmp_path)
-        body = {"logical_date": "2025-03-05T00:00:00Z", "conf": {}}
-        run = ui.send("dags/hello_pipeline/dagRuns", "POST", body)
-        run_path = f"dags/hello_pipeline/dagRuns/{run['dag_run_id']}"
-        final = _wait_for(
-            lambda: (state := ui.get(run_path)["state"]) in ("success", "failed") and state,
-            180,
-        )
-        assert final == "success", _log_text(tmp_path)[-3000:]
+        assert _hello_run(ui, "2025-03-05") == "success", _log_text(tmp_path)[-3000:]
         assert _scheduler_of(proc.pid).pid == again.pid
         # Ctrl-C (SIGINT to `workbook ui`) stops standalone and everything it started, the
         # LocalExecutor workers included.
@@ -59,6 +45,17 @@ def test_workbook_ui_serves_the_dags(tmp_path: Path, taxi_source) -> None:
         stop_ui(proc, log)  # only if the test failed before its own Ctrl-C
     # `workbook ui` starts Airflow in a process group of its own; stopping it must stop that too.
     assert _wait_for(lambda: not _processes_using(home), 30)
+
+
+def _hello_run(ui: RunningUI, day: str) -> str:
+    """Trigger hello_pipeline for `day` through the REST API; the state the run ends in."""
+    body = {"logical_date": f"{day}T00:00:00Z", "conf": {}}
+    run = ui.send("dags/hello_pipeline/dagRuns", "POST", body)
+    run_path = f"dags/hello_pipeline/dagRuns/{run['dag_run_id']}"
+    return _wait_for(
+        lambda: (state := ui.get(run_path)["state"]) in ("success", "failed") and state,
+        180,
+    )
 
 
 def _scheduler_of(ui_pid: int) -> ProcessInfo | None:
