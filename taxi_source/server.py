@@ -248,8 +248,9 @@ class RunningSource:
         self.thread.join(timeout=5)
 
 
-# How often the serving loop looks for a stop request: `stop()` waits up to this long. The
-# default 0.5 s added ~0.25 s to every graded submission (the grader's sandbox stops one each).
+# How often the serving loop looks for a stop request: `stop()` waits up to this long. With
+# Python's default, 0.5 s, stopping each graded submission's sandbox (which stops its source)
+# took 0.57 s instead of 0.13 s.
 STOP_POLL_SECONDS = 0.05
 
 

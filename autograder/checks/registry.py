@@ -4,10 +4,9 @@ A check is a function registered with `@check(...)`: its id (a gradebook column:
 one after release), the rules of assignment/CONTRACT.md it grades (`rules`, their `[R-...]`
 markers), points, visibility, tier, hint, what it needs to be able to pass (`needs`, see
 `needs.py`: the DAG file, its import, the loaded DAG, a document, scenario steps and the
-warehouses they left), and the
-workbook section that teaches its subject (`teaches`, see `autograder/workbook_links.py`; a
-failed check's feedback links there). Its docstring's first line is the title students and
-teachers see.
+warehouses they left), and the workbook section that teaches its subject (`teaches`, see
+`autograder/workbook_links.py`; a failed check's feedback links there). Its docstring's first
+line is the title students and teachers see.
 
 Every list of check ids is a query here instead of a copy kept by hand:
 
