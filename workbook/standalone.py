@@ -41,16 +41,16 @@ class SupervisedStandalone(StandaloneCommand):
 
     def _bring_back(self, name: str, component: SubCommand) -> None:
         code = component.process.returncode
-        if code in ASKED_TO_STOP or self.restarts.get(name, 0) >= MOST_RESTARTS:
+        restart = self.restarts.get(name, 0) + 1
+        if code in ASKED_TO_STOP or restart > MOST_RESTARTS:
             return
-        self.restarts[name] = self.restarts.get(name, 0) + 1
+        self.restarts[name] = restart
         self.print_error(
             name,
             f"stopped unexpectedly (exit code {code}); starting it again "
-            f"(restart {self.restarts[name]} of at most {MOST_RESTARTS}). "
-            "What it printed last is above.",
+            f"(restart {restart} of at most {MOST_RESTARTS}). What it printed last is above.",
         )
-        if self.restarts[name] == MOST_RESTARTS:
+        if restart == MOST_RESTARTS:
             self.print_error(
                 name,
                 "that was the last restart: if it stops again, stop `make ui` (Ctrl-C), read "
