@@ -10,12 +10,12 @@ one filter every text of a result passes before any reporter sees it (issue #16:
 from __future__ import annotations
 
 import re
-import tempfile
 
 from airflow_env import logs
 
-# A sandbox's folder: `sandbox`, as its own processes see it (session.ALIAS), or its host path.
-_SANDBOX_PATH = re.compile(re.escape(tempfile.gettempdir()) + r"/autograder-\w+/(?:sandbox|s-\w+)")
+# A sandbox's folder: `sandbox`, as its own processes see it (session.ALIAS), or its host path,
+# in whichever scratch folder it was made (GradingOptions.scratch_dir).
+_SANDBOX_PATH = re.compile(r"(?:/[\w.-]+)*/autograder-\w+/(?:sandbox|s-\w+)")
 
 # Terminal escape sequences: CSI (colours, cursor moves), OSC (titles, hyperlinks) and the
 # two-character ones; also their printed-out forms (`\x1b[31m`), as a logger's repr shows them.

@@ -60,7 +60,8 @@ class SandboxSession:
     def __init__(self, options: GradingOptions, hide: list[Path], submissions: int = 1) -> None:
         self.options = options
         self.isolation = detect_isolation(options.isolation)
-        self.root = Path(tempfile.mkdtemp(prefix="autograder-"))
+        scratch = options.resolved_scratch_dir()
+        self.root = Path(tempfile.mkdtemp(prefix="autograder-", dir=scratch))
         os.chmod(self.root, 0o711)  # sandboxes can reach their own folder, not list the others
         self.private = ensure_private_dir(self.root.with_name(self.root.name + "-private"))
         self.hide = tuple(p.resolve() for p in hide)

@@ -61,6 +61,7 @@ _FACTS = {
     "repo_write": _try(lambda: _write(REPO + "/autograder-sandbox-probe.txt")),
     "root_listing": sorted(os.listdir("/root")) if os.path.isdir("/root") else None,
     "tmp_listing": sorted(os.listdir("/tmp")),
+    "scratch_listing": sorted(os.listdir(SCRATCH)),
     "repo_listing": sorted(os.listdir(REPO)),
     "parent_secret_env": os.environ.get("AUTOGRADER_TEST_SECRET"),
     "student": os.environ.get("AIRFLOW_STUDENT"),
@@ -71,10 +72,10 @@ raise RuntimeError("PROBE" + _json.dumps(_FACTS) + "END")
 """
 
 
-def probe_submission(tmp_path: Path, secret: Path) -> Path:
+def probe_submission(tmp_path: Path, secret: Path, scratch: Path) -> Path:
     root = tmp_path / "class" / "prober"
     build_submission(REFERENCE, root)
-    header = f"SECRET = {str(secret)!r}\nREPO = {str(REPO)!r}\n"
+    header = f"SECRET = {str(secret)!r}\nREPO = {str(REPO)!r}\nSCRATCH = {str(scratch)!r}\n"
     source = REFERENCE_DAG.replace(
         "log = logging.getLogger(__name__)\n",
         "log = logging.getLogger(__name__)\n" + header + PROBE,
@@ -95,7 +96,8 @@ def test_inside_the_sandbox(tmp_path, monkeypatch) -> None:
     secret.chmod(0o644)
     monkeypatch.setenv("AUTOGRADER_TEST_SECRET", "s3cret")
     options = FAST.model_copy(update={"isolation": "namespaces"})
-    facts = probe_facts(grade_submission(probe_submission(tmp_path, secret), options))
+    scratch = options.resolved_scratch_dir()
+    facts = probe_facts(grade_submission(probe_submission(tmp_path, secret, scratch), options))
     assert facts["internet"].startswith("blocked")
     assert facts["source_health"] == "ok: 200"  # the source serves inside the namespace
     assert facts["fault_schedule"] == "blocked: HTTPError"  # its controls need the token
@@ -105,10 +107,13 @@ def test_inside_the_sandbox(tmp_path, monkeypatch) -> None:
     assert facts["parent_secret_env"] is None
     assert facts["student"] == "grader"
     assert facts["root_listing"] in ([], [".pyenv"])
-    # Only the sandbox's own folder, plus the way to the repository when it lives under /tmp
-    # (CI may clone there): the harness needs the repo's packages and venv.
+    # Where sandboxes are made (/dev/shm or /tmp), only this sandbox's own folder; /tmp shows
+    # nothing else either, except the way to the repository when it lives under /tmp (CI may
+    # clone there): the harness needs the repo's packages and venv.
     repo_top = REPO.relative_to("/tmp").parts[0] if REPO.is_relative_to("/tmp") else None
-    assert len([entry for entry in facts["tmp_listing"] if entry != repo_top]) == 1
+    assert len([entry for entry in facts["scratch_listing"] if entry != repo_top]) == 1
+    if scratch != Path("/tmp"):
+        assert [entry for entry in facts["tmp_listing"] if entry != repo_top] == []
     # of the repository only the packages the harness imports (no tests, fixtures, dags)
     assert set(facts["repo_listing"]) <= {"autograder", "taxi_source", ".venv"}
     assert "autograder.inside.supervisor" in facts["pid1"]  # its own PID namespace
