@@ -78,6 +78,7 @@ def warm_up() -> dict:
 
     _import_what_a_first_run_imports()
     _build_dbt_schemas()
+    _configure_airflow_models()
     api_reuse.install()  # every Task Execution API request skips FastAPI's dependency analysis
     imported = time.perf_counter()
     app = supervisor.in_process_api_server().app  # the FastAPI app, not yet serving
@@ -139,12 +140,47 @@ def _build_dbt_schemas() -> None:
     and caches per class (~0.3 s of a harness's first run)."""
     try:
         from dbt.adapters.duckdb.credentials import DuckDBCredentials
-        from dbt.contracts.project import PackageConfig, Project, ProjectFlags
+        from dbt.contracts.project import Configuration, PackageConfig, Project, ProjectFlags
     except ImportError as err:  # another dbt version: built on first use then
         _log(f"dbt's schemas not warmed: {err}")
         return
-    for model in (Project, ProjectFlags, PackageConfig, DuckDBCredentials):
+    for model in (Project, ProjectFlags, PackageConfig, DuckDBCredentials, Configuration):
         model.json_schema()
+
+
+def _configure_airflow_models() -> None:
+    """SQLAlchemy configures every ORM mapper (Airflow's ~50 models and their relationships) on
+    the first query of a process: ~0.12 s of each harness's first run. Configuring is pure
+    computation; no engine or connection is involved."""
+    from sqlalchemy.orm import configure_mappers
+
+    configure_mappers()
+
+
+def warm_dbt_manifest(seed: str) -> None:
+    """Read dbt's saved parse of the course's project (made by the grader for this session,
+    `sandbox/dbt_seed.py`) once: mashumaro generates the code that (de)serialises the manifest
+    and its nodes on first use, ~0.15 s of every harness's first dbt call otherwise. Pure
+    computation on a trusted file; the manifest itself is dropped.
+
+    A manifest holds a multiprocessing lock, and its named semaphore starts multiprocessing's
+    resource tracker. A forked harness must not inherit that tracker: it closes the tracker's
+    pipe with every descriptor it was not given, and its own next lock then fails (EBADF) or
+    closes a descriptor that reused the number. So the tracker is stopped again here."""
+    from multiprocessing import resource_tracker
+
+    from dbt.contracts.graph.manifest import Manifest
+
+    tracker = resource_tracker._resource_tracker
+    if not hasattr(tracker, "_stop"):  # another Python: the harnesses generate the code
+        return
+    with open(seed, "rb") as saved:
+        data = saved.read()
+    manifest = Manifest.from_msgpack(data)
+    manifest.build_flat_graph()
+    del manifest
+    gc.collect()  # the lock's finaliser unlinks its semaphore while the tracker still runs
+    tracker._stop()
 
 
 # ---------------------------------------------------------------- the harness, inside
@@ -352,8 +388,11 @@ def _receive(sock: socket.socket) -> tuple[dict | None, list[int]]:
         return {}, fds
 
 
-def serve(control: socket.socket) -> None:
+def serve(control: socket.socket, dbt_seed: str | None = None) -> None:
     sandboxes: dict[int, socket.socket] = {}
+    # The session makes dbt's saved parse while the first sandboxes start: warmed from it once
+    # it exists, before the next fork.
+    seed_pending = bool(dbt_seed)
     while True:
         ready, _, _ = select.select([control, *sandboxes.values()], [], [], 1.0)
         _reap_children()
@@ -374,6 +413,13 @@ def serve(control: socket.socket) -> None:
                 continue
             try:
                 if message.get("op") == "spawn":
+                    if seed_pending and os.path.isfile(dbt_seed):
+                        seed_pending = False
+                        try:
+                            warm_dbt_manifest(dbt_seed)
+                            gc.freeze()  # as after warm_up: shared, never walked again
+                        except Exception as exc:  # noqa: BLE001 - harnesses then do it themselves
+                            _log(f"dbt's saved parse not warmed: {type(exc).__name__}: {exc}")
                     spawn(message, fds)
             finally:
                 for fd in fds:
@@ -404,7 +450,7 @@ def main() -> None:
     replies.write(json.dumps({"op": "ready", **timings}) + "\n")
     replies.flush()
     replies.close()
-    serve(control)
+    serve(control, setup.get("dbt_seed"))
     os._exit(0)
 
 

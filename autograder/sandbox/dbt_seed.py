@@ -15,6 +15,7 @@ waits for it: the first ones start without it.
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -62,7 +63,10 @@ class DbtSeed:
             if result.returncode != 0 or not made.is_file():
                 self.failure = (result.stdout + result.stderr)[-2000:] or "no saved parse"
             else:
-                shutil.copyfile(made, self._keep)
+                # Whole or not at all: the zygote may read it as soon as it exists.
+                partial = self._keep.with_name(self._keep.name + ".part")
+                shutil.copyfile(made, partial)
+                os.replace(partial, self._keep)
         except (OSError, subprocess.SubprocessError) as err:
             self.failure = str(err)
         finally:

@@ -133,7 +133,9 @@ class SandboxSession:
             return None
         with self._lock:
             if self.warm_start is None:
-                self.warm_start = WarmStart(self.options, self.isolation, self.private)
+                self.warm_start = WarmStart(
+                    self.options, self.isolation, self.private, self.private / SEED_NAME
+                )
                 self.dbt_seed = _start_dbt_seed(self.options, self.root, self.private)
         return self.warm_start
 

@@ -32,10 +32,17 @@ WARM_UP_TIMEOUT = 300.0
 class WarmStart:
     """The zygote of one grading session, shared by its sandboxes (and their threads)."""
 
-    def __init__(self, options: GradingOptions, isolation: Isolation, private: Path) -> None:
+    def __init__(
+        self,
+        options: GradingOptions,
+        isolation: Isolation,
+        private: Path,
+        dbt_seed: Path | None = None,
+    ) -> None:
         self.options = options
         self.isolation = isolation
         self.private = private
+        self.dbt_seed = dbt_seed  # where the session's dbt saved parse will be (zygote.serve)
         self.process: subprocess.Popen | None = None
         self.control: socket.socket | None = None
         self.folder: Path | None = None
@@ -107,7 +114,7 @@ class WarmStart:
             theirs_fd = theirs.fileno()
             theirs.close()
         self.control = ours
-        setup = {"control_fd": theirs_fd}
+        setup = {"control_fd": theirs_fd, "dbt_seed": str(self.dbt_seed or "") or None}
         self.process.stdin.write((json.dumps(setup) + "\n").encode())
         self.process.stdin.flush()
         reply = self._read_reply(WARM_UP_TIMEOUT)
