@@ -111,7 +111,7 @@ class GradingOptions(BaseModel):
 
 # A DAG run commits to the sandbox's SQLite metadata DB and checkpoints its DuckDB warehouse
 # dozens of times, and on a disk each commit waits for its fsync: sandboxes in memory grade a
-# class ~7% faster. `grade --jobs 2` holds ~260 MB there at its peak; a container's default
+# class ~6% faster. `grade --jobs 2` holds ~260 MB there at its peak; a container's default
 # /dev/shm (64 MB) is too small, so it is used only with this much room.
 MEMORY_SCRATCH = Path("/dev/shm")
 MEMORY_SCRATCH_MIN_FREE = 2 * 1024**3

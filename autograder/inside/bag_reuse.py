@@ -54,27 +54,28 @@ def reusing_parse() -> Iterator[None]:
 
     parse, sync = dagbag.BundleDagBag, dagbag.sync_bag_to_db
 
-    def bundle_bag(*, dag_folder: Any, bundle_path: Any, bundle_name: str, **kwargs: Any) -> Any:
-        stamp = _stamp(str(dag_folder)) if not kwargs else None
-        key = (str(dag_folder), str(bundle_path), bundle_name)
-        kept = _parsed.get(key)
+    def bundle_bag(*args: Any, **kwargs: Any) -> Any:
+        # Only the call dag.test() makes is reused; any other is Airflow's own.
+        if args or set(kwargs) != {"dag_folder", "bundle_path", "bundle_name"}:
+            return parse(*args, **kwargs)
+        folder = str(kwargs["dag_folder"])
+        key = (folder, str(kwargs["bundle_path"]), kwargs["bundle_name"])
+        stamp, kept = _stamp(folder), _parsed.get(key)
         if stamp is not None and kept is not None and kept.stamp == stamp:
             return kept.bag
-        bag = parse(
-            dag_folder=dag_folder, bundle_path=bundle_path, bundle_name=bundle_name, **kwargs
-        )
+        bag = parse(**kwargs)
         if stamp is not None and not bag.import_errors:
             _parsed[key] = _Parsed(stamp, bag)
         return bag
 
-    def sync_bag(bag: Any, bundle_name: str, bundle_version: str | None, **kwargs: Any) -> None:
+    def sync_bag(bag: Any, *args: Any, **kwargs: Any) -> None:
         kept = next((p for p in _parsed.values() if p.bag is bag), None)
-        written = (bundle_name, bundle_version)
-        if kept is not None and kept.synced == written and not kwargs:
-            return
-        sync(bag, bundle_name, bundle_version, **kwargs)
-        if kept is not None and not kwargs:
-            kept.synced = written
+        if kept is None or kwargs or len(args) != 2:
+            return sync(bag, *args, **kwargs)
+        if kept.synced != args:  # (bundle name, version)
+            sync(bag, *args)
+            kept.synced = args
+        return None
 
     dagbag.BundleDagBag, dagbag.sync_bag_to_db = bundle_bag, sync_bag
     try:

@@ -176,11 +176,11 @@ def warm_dbt_manifest(seed: str) -> None:
         return
     with open(seed, "rb") as saved:
         data = saved.read()
-    manifest = Manifest.from_msgpack(data)
-    manifest.build_flat_graph()
-    del manifest
-    gc.collect()  # the lock's finaliser unlinks its semaphore while the tracker still runs
-    tracker._stop()
+    try:
+        Manifest.from_msgpack(data).build_flat_graph()
+    finally:
+        gc.collect()  # the lock's finaliser unlinks its semaphore while the tracker still runs
+        tracker._stop()
 
 
 # ---------------------------------------------------------------- the harness, inside

@@ -114,7 +114,8 @@ class WarmStart:
             theirs_fd = theirs.fileno()
             theirs.close()
         self.control = ours
-        setup = {"control_fd": theirs_fd, "dbt_seed": str(self.dbt_seed or "") or None}
+        seed = str(self.dbt_seed) if self.dbt_seed else None
+        setup = {"control_fd": theirs_fd, "dbt_seed": seed}
         self.process.stdin.write((json.dumps(setup) + "\n").encode())
         self.process.stdin.flush()
         reply = self._read_reply(WARM_UP_TIMEOUT)
