@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import json
 import os
 import sys
@@ -67,6 +68,7 @@ class Harness:
     def __init__(self, results) -> None:
         self.results = results
         self.dag = None
+        self.settled = False  # see settle()
         self.folder = os.environ["AIRFLOW__CORE__DAGS_FOLDER"]
 
     def reply(self, payload: dict) -> None:
@@ -205,6 +207,7 @@ class Harness:
                 f"{type(exc).__name__}: {exc}\n" + "".join(traceback.format_exception(exc)[-8:])
             )
         _only_in_main_process()
+        self.settle()
         if dag_run is not None:
             report["run_id"] = dag_run.run_id
             report["logical_date"] = (
@@ -220,6 +223,17 @@ class Harness:
                 for ti in dag_run.get_task_instances()
             ]
         return report
+
+    def settle(self) -> None:
+        """After the first run, keep what it loaded (the DAG, dbt's parse, Airflow's caches) out of
+        Python's garbage collector: the collector's full passes walked all of it again every few
+        runs (~8 per submission, ~35 ms each). Garbage is collected first, so only what is still
+        in use is set aside; anything set aside that a later run drops stays in memory until the
+        sandbox ends, at most what the first run loaded."""
+        if not self.settled:
+            self.settled = True
+            gc.collect()
+            gc.freeze()
 
 
 def choose_dag(by_file: dict[str, list[str]], loaded: set[str]) -> str | None:

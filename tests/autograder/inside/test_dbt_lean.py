@@ -163,11 +163,19 @@ def test_install_is_idempotent() -> None:
     code = (
         "from autograder.inside import dbt_lean\n"
         "from dbt_common.events import base_types, event_manager\n"
-        "dbt_lean.install(); first = (base_types.BaseEvent.__init__,"
-        " event_manager.msg_from_base_event)\n"
+        "import jinja2\n"
+        "from dbt_common import dataclass_schema\n"
+        "from dbt_common.clients import agate_helper\n"
+        "from dbt_common.events import logger\n"
+        "def patched():\n"
+        "    return (base_types.BaseEvent.__init__, event_manager.msg_from_base_event,\n"
+        "            dataclass_schema.dbtClassMixin.validate.__func__,\n"
+        "            jinja2.Environment.compile, agate_helper.build_type_tester,\n"
+        "            logger.RotatingFileHandler)\n"
+        "dbt_lean.install(); first = patched()\n"
         "dbt_lean.install()\n"
-        "assert first == (base_types.BaseEvent.__init__, event_manager.msg_from_base_event)\n"
-        "assert first[0].lean and first[1].lean\n"
+        "assert first == patched()\n"
+        "assert all(part.lean for part in first)\n"
     )
     done = subprocess.run(
         [sys.executable, "-c", code],
@@ -189,3 +197,225 @@ def test_secrets_are_the_same_values_dbt_finds(monkeypatch) -> None:
     found = dbt_lean.secrets_reader(env_secrets)()
     assert found == env_secrets()
     assert {"hunter2", "clé-é"} <= set(found) and "visible" not in found
+
+
+# ------------------------------------------------------------------- schema checks
+
+
+def test_frozen_data_keeps_every_type_and_refuses_anything_else() -> None:
+    from dbt.contracts.project import SemverString
+
+    assert dbt_lean.frozen({"a": [1, 2.5, None, "x"]}) == dbt_lean.frozen(
+        {"a": [1, 2.5, None, "x"]}
+    )
+    different = [True, 1, 1.0, "1", [1], (1,), {1: 0}, {"1": 0}, {True: 0}]
+    keys = [dbt_lean.frozen(value) for value in different]
+    assert None not in keys and len(set(keys)) == len(different)  # equal in Python, not here
+    assert dbt_lean.frozen(SemverString("1.0.0")) != dbt_lean.frozen("1.0.0")
+
+    class Tagged(str):
+        pass
+
+    tagged = Tagged("x")
+    tagged.note = "state of its own"
+    for odd in ({"a": object()}, [b"bytes"], {b"key": 1}, {1, 2}, tagged):
+        assert dbt_lean.frozen(odd) is None, odd
+
+
+def test_data_that_passed_is_not_checked_again_and_bad_data_fails_every_time() -> None:
+    from dbt.contracts.project import Project
+    from dbt_common.dataclass_schema import ValidationError
+
+    checked = []
+
+    def original(cls, data) -> None:
+        checked.append(data)
+        if not isinstance(data.get("name"), str):
+            raise ValidationError("name must be text")
+
+    validate = dbt_lean.validation_memo(original).__get__(None, Project)
+    good = {"name": "taxi", "version": "1.0", "models": {"+materialized": "view"}}
+    validate(good)
+    validate(dict(good))  # an equal copy: remembered
+    assert len(checked) == 1
+    good["models"]["+materialized"] = "table"  # changed in place: checked again
+    validate(good)
+    assert len(checked) == 2
+    for _ in range(2):
+        with pytest.raises(ValidationError):
+            validate({"name": 3})
+    assert len(checked) == 4
+    with_object = {"name": "taxi", "hook": object()}  # cannot be a key: checked every time
+    validate(with_object), validate(with_object)
+    assert len(checked) == 6
+
+
+def test_dbt_project_checks_still_refuse_a_bad_project() -> None:
+    from dbt.contracts.project import Project
+    from dbt_common import dataclass_schema
+    from dbt_common.dataclass_schema import ValidationError
+
+    original = dataclass_schema.dbtClassMixin.validate.__func__
+    validate = dbt_lean.validation_memo(original).__get__(None, Project)
+    good = {"name": "taxi", "version": "1.0", "config-version": 2, "profile": "taxi"}
+    validate(good)
+    for bad in ({**good, "version": ["not", "a", "version"]}, {**good, "models": "x"}):
+        for _ in range(2):
+            with pytest.raises(ValidationError):
+                validate(bad)
+
+
+# ------------------------------------------------------------------- template compiles
+
+
+def _dbt_env(native: bool = False):
+    from dbt_common.clients.jinja import get_environment
+
+    return get_environment(native=native)
+
+
+def test_a_template_compiles_once_per_text_and_environment_settings() -> None:
+    import jinja2
+    from dbt_common.clients.jinja import MacroFuzzEnvironment, NativeSandboxEnvironment
+
+    builds = []
+
+    def original(self, source, name=None, filename=None, raw=False, defer_init=False):
+        builds.append(source)
+        return jinja2.Environment.compile(self, source, name, filename, raw, defer_init)
+
+    compile = dbt_lean.compile_memo(original, (MacroFuzzEnvironment, NativeSandboxEnvironment))
+    text = "select {{ x | upper }} as {{ 'y' ~ n }}"
+    first, again = _dbt_env(), _dbt_env()
+    code = compile(first, text)
+    assert compile(again, text) is code and len(builds) == 1  # a new environment, same settings
+    assert compile(_dbt_env(native=True), text) is not code  # another class
+    again.filters["upper"] = lambda value: value  # another filter under the same name
+    assert compile(again, text) is not code
+    again.trim_blocks = True
+    compile(again, text)
+    assert len(builds) == 4
+    assert compile(first, text, raw=True) != code and len(builds) == 5  # Python text: never kept
+    plain = jinja2.Environment()  # not dbt's: never kept
+    compile(plain, text), compile(plain, text)
+    assert len(builds) == 7
+    rendered = jinja2.Template.from_code(first, code, first.make_globals(None), None)
+    assert rendered.render(x="a", n=1) == "select A as y1"
+
+
+def test_a_filter_missing_from_one_environment_is_still_an_error_there() -> None:
+    import jinja2
+    from dbt_common.clients.jinja import MacroFuzzEnvironment, NativeSandboxEnvironment
+
+    compile = dbt_lean.compile_memo(
+        jinja2.Environment.compile, (MacroFuzzEnvironment, NativeSandboxEnvironment)
+    )
+    text = "{{ 'a' | shout }}"
+    loud = _dbt_env()
+    loud.filters["shout"] = str.upper
+    compile(loud, text)
+    for _ in range(2):
+        with pytest.raises(jinja2.TemplateAssertionError, match="shout"):
+            compile(_dbt_env(), text)
+    with pytest.raises(jinja2.TemplateSyntaxError):
+        compile(_dbt_env(), "{% if %}")
+
+
+# ------------------------------------------------------------------- log file
+
+
+def _fill(handler, lines: int) -> None:
+    import logging
+
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    for number in range(lines):
+        record = logging.LogRecord("dbt", logging.DEBUG, __file__, 1, f"line {number}", None, None)
+        handler.handle(record)
+    handler.close()
+
+
+def test_the_log_file_rolls_over_at_the_same_lines_as_with_logging_s_own_handler(tmp_path) -> None:
+    from logging.handlers import RotatingFileHandler
+
+    lean = dbt_lean.lean_rotating_handler(RotatingFileHandler)
+    for name, cls in (("plain", RotatingFileHandler), ("lean", lean)):
+        (tmp_path / name).mkdir()
+        _fill(cls(tmp_path / name / "dbt.log", maxBytes=200, backupCount=3), 120)
+    files = {
+        name: {p.name: p.read_text() for p in (tmp_path / name).iterdir()}
+        for name in ("plain", "lean")
+    }
+    assert len(files["plain"]) == 4  # the file and three backups
+    assert files["lean"] == files["plain"]
+
+
+def test_the_log_file_never_rolls_over_what_is_not_a_regular_file(tmp_path) -> None:
+    from logging.handlers import RotatingFileHandler
+
+    fifo = tmp_path / "dbt.log"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # so the handler can open it to write
+    received = b""
+    try:
+        handler = dbt_lean.lean_rotating_handler(RotatingFileHandler)(fifo, maxBytes=10)
+        _fill(handler, 5)
+        while chunk := os.read(reader, 4096):
+            received += chunk
+    finally:
+        os.close(reader)
+    assert received.decode().splitlines() == [f"line {n}" for n in range(5)]  # every line
+    assert [p.name for p in tmp_path.iterdir()] == ["dbt.log"]  # and no "dbt.log.1"
+
+
+# ------------------------------------------------------------------- event times
+
+
+def test_an_event_time_set_directly_is_the_one_the_text_round_trip_gives() -> None:
+    import datetime
+
+    from dbt_common.events.helpers import datetime_to_json_string
+    from google.protobuf.timestamp_pb2 import Timestamp
+
+    moments = [
+        datetime.datetime(2024, 2, 29, 23, 59, 59, 999999),
+        datetime.datetime(2026, 12, 31, 0, 0, 0, 0),
+        datetime.datetime(1999, 1, 1, 12, 30, 15, 1),
+        dbt_lean.utc_now(),
+    ]
+    for moment in moments:
+        parsed, direct = Timestamp(), Timestamp()
+        parsed.FromJsonString(datetime_to_json_string(moment))
+        direct.FromDatetime(moment)
+        assert (direct.seconds, direct.nanos) == (parsed.seconds, parsed.nanos), moment
+    now = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+    assert abs(dbt_lean.utc_now() - now) < datetime.timedelta(seconds=5)  # UTC, naive as dbt's
+
+
+# ------------------------------------------------------------------- result tables
+
+
+def test_a_thread_reuses_its_type_testers_and_tables_come_out_the_same() -> None:
+    import threading
+
+    from dbt_common.clients import agate_helper
+
+    build = dbt_lean.type_tester_memo(agate_helper.build_type_tester)
+    first = build(iter(["name"]), string_null_values=())  # an iterator, read once
+    assert build({"name"}, string_null_values=()) is first
+    assert build(set(), string_null_values=()) is not first
+    assert build({"name"}) is not first  # other null values
+    elsewhere = []
+    worker = threading.Thread(
+        target=lambda: elsewhere.append(build({"name"}, string_null_values=()))
+    )
+    worker.start(), worker.join()
+    assert elsewhere[0] is not first  # each thread its own date parsers
+    rows = [["2024-01-31", "12", "", "null"], ["2024-02-01", "7", "x", "null"]]
+    columns = ["day", "count", "note", "name"]
+    for _ in range(2):
+        mine = agate_helper.agate.Table(rows, columns, column_types=first)
+        dbts = agate_helper.agate.Table(
+            rows, columns, column_types=agate_helper.build_type_tester({"name"}, ())
+        )
+        assert [type(t) for t in mine.column_types] == [type(t) for t in dbts.column_types]
+        assert [list(r) for r in mine.rows] == [list(r) for r in dbts.rows]

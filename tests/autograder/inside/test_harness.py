@@ -25,3 +25,44 @@ from autograder.inside.harness import choose_dag
 def test_the_dag_to_grade(by_file: dict[str, list[str]], chosen: str | None) -> None:
     loaded = {dag_id for ids in by_file.values() for dag_id in ids}
     assert choose_dag(by_file, loaded) == chosen
+
+
+SETTLE = """
+import gc, os, weakref
+os.environ["AIRFLOW__CORE__DAGS_FOLDER"] = "."
+from autograder.inside.harness import Harness
+
+class Node:
+    pass
+
+harness = Harness(results=None)
+dropped = Node(); dropped.me = dropped  # garbage in a cycle: only the collector frees it
+gone = weakref.ref(dropped); del dropped
+kept = Node(); kept.me = kept
+assert gc.get_freeze_count() == 0 and gone() is not None
+harness.settle()  # after the first run
+frozen = gc.get_freeze_count()
+assert frozen > 0 and gc.is_tracked(kept)
+assert gone() is None, "garbage was set aside instead of collected"
+harness.settle()  # later runs: nothing more
+assert gc.get_freeze_count() == frozen
+print("settled", frozen)
+"""
+
+
+def test_after_its_first_run_the_harness_sets_live_objects_aside_from_the_collector() -> None:
+    import os
+    import subprocess
+    import sys
+
+    from tests.corpus.build import REPO
+
+    done = subprocess.run(
+        [sys.executable, "-c", SETTLE],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-1500:]
+    assert done.stdout.startswith("settled")
