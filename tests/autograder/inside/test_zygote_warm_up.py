@@ -1,8 +1,9 @@
 """The warm start's warm-up (autograder.inside.zygote.warm_up) leaves a forked harness's first
 run nothing that can be done ahead: every module on its list imports (a name that an Airflow or
 dbt upgrade moved would only be logged, and its harnesses would import it on demand again), the
-Task Execution API's versioned routes are built, Airflow's ORM mappers are configured, and no
-thread was started. Reading dbt's saved parse (`warm_dbt_manifest`) generates the manifest's
+Task Execution API's versioned routes are built, Airflow's ORM mappers are configured, the
+module of every loaded file and Airflow's metric names are looked up, and no thread was
+started. Reading dbt's saved parse (`warm_dbt_manifest`) generates the manifest's
 (de)serialisers, and leaves neither a thread nor multiprocessing's resource tracker running."""
 
 from __future__ import annotations
@@ -24,8 +25,11 @@ from multiprocessing import resource_tracker
 from autograder.inside import zygote
 from airflow.sdk.execution_time import supervisor
 
+import inspect
 zygote.warm_up()
 app = supervisor.in_process_api_server().app
+import importlib
+registries = [importlib.import_module(name)._registry for name in zygote._METRIC_REGISTRIES]
 from airflow.models.base import Base
 from dbt.contracts.graph.manifest import Manifest
 from dbt.contracts.graph.nodes import ModelNode
@@ -39,6 +43,9 @@ print(json.dumps({
     "mappers_configured": all(mapper.configured for mapper in Base.registry.mappers),
     "manifest_code_generated": len(vars(Manifest)) + len(vars(ModelNode)) - generated,
     "threads": threading.active_count(),
+    "modules_by_file": len(inspect.modulesbyfile) > 1000,
+    "metric_names": [registry is not None and registry.get("ti_failures") is not None
+                     for registry in registries],
     "resource_tracker": resource_tracker._resource_tracker._fd is not None,
 }))
 """
@@ -79,6 +86,8 @@ def test_the_warm_up_imports_its_list_and_builds_the_api_routes(tmp_path) -> Non
         "mappers_configured": True,
         "manifest_code_generated": 0,
         "threads": 1,
+        "modules_by_file": True,
+        "metric_names": [True, True],
         "resource_tracker": False,
     }
 
