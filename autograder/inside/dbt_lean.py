@@ -239,6 +239,13 @@ def secrets_reader(original: Callable) -> Callable:
 _MAX_REMEMBERED = 4096
 
 
+def _remember(store: dict, key, value):
+    if len(store) >= _MAX_REMEMBERED:
+        store.clear()
+    store[key] = value
+    return value
+
+
 def frozen(value: object) -> tuple | None:
     """A hashable copy of plain JSON-like data that keeps every type (True is not 1, 1 is not
     1.0, the key 1 is not "1"); None for anything else."""
@@ -303,11 +310,7 @@ def compile_memo(original: Callable, environments: tuple[type, ...]) -> Callable
             if code is not None:
                 return code
         code = original(self, source, name, filename, raw, defer_init)
-        if key is not None:
-            if len(compiled) >= _MAX_REMEMBERED:
-                compiled.clear()
-            compiled[key] = code
-        return code
+        return code if key is None else _remember(compiled, key, code)
 
     compile.lean = True
     return compile
@@ -360,9 +363,7 @@ def type_tester_memo(original: Callable) -> Callable:
         except TypeError:  # values that cannot be a key: a new tester, as dbt builds
             return original(columns, string_null_values)
         if tester is None:
-            if len(testers) >= _MAX_REMEMBERED:
-                testers.clear()
-            tester = testers[key] = original(columns, string_null_values)
+            tester = _remember(testers, key, original(columns, string_null_values))
         return tester
 
     build_type_tester.lean = True

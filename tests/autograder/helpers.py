@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from autograder.answer_key import TABLES, AnswerKey, MonthKey
@@ -14,6 +17,7 @@ from autograder.scenarios import BACKFILL_MONTHS
 from autograder.source_scan import scan_files
 from autograder.submission import DAG_FILE, load_submission
 from tests.corpus import REFERENCE, REFERENCE_DAG_FILE, build_submission
+from tests.corpus.build import REPO
 
 # Short limits for sandbox tests whose submissions stop early (nothing here runs for minutes).
 FAST = GradingOptions(import_timeout=15, run_timeout=20, max_restarts=0)
@@ -141,3 +145,16 @@ def submission_result(**scores: float) -> SubmissionResult:
             )
         )
     return SubmissionResult("ada", "abc", "1.0.0+x", tuple(checks), "minimum", ("a note",))
+
+
+def run_python(code: str) -> subprocess.CompletedProcess:
+    """`code` in a Python process of its own (for process-wide patches), which must succeed."""
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-1500:]
+    return done

@@ -6,18 +6,16 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 
 from autograder.inside import dbt_lean
+from tests.autograder.helpers import run_python
 from tests.autograder.inside.test_dbt_reuse import (  # noqa: F401 - project: a fixture
     console,
     project,
     run_driver,
 )
-from tests.corpus.build import REPO
 
 
 def _flag_source_seen_from_here() -> str:
@@ -177,14 +175,7 @@ def test_install_is_idempotent() -> None:
         "assert first == patched()\n"
         "assert all(part.lean for part in first)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-1500:]
+    run_python(code)
 
 
 def test_secrets_are_the_same_values_dbt_finds(monkeypatch) -> None:

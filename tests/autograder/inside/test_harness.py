@@ -1,11 +1,13 @@
-"""Which DAG the harness grades (fast, no Airflow): the DAG file's only DAG whatever its id, so
-a wrong or prefixed id costs only the id check; the contract's id when the file has several."""
+"""The harness, fast and without Airflow: which DAG it grades (the DAG file's only DAG whatever
+its id, so a wrong or prefixed id costs only the id check; the contract's id when the file has
+several), and how it sets what its first run loaded aside from the garbage collector."""
 
 from __future__ import annotations
 
 import pytest
 
 from autograder.inside.harness import choose_dag
+from tests.autograder.helpers import run_python
 
 
 @pytest.mark.parametrize(
@@ -51,18 +53,4 @@ print("settled", frozen)
 
 
 def test_after_its_first_run_the_harness_sets_live_objects_aside_from_the_collector() -> None:
-    import os
-    import subprocess
-    import sys
-
-    from tests.corpus.build import REPO
-
-    done = subprocess.run(
-        [sys.executable, "-c", SETTLE],
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 0, done.stderr[-1500:]
-    assert done.stdout.startswith("settled")
+    assert run_python(SETTLE).stdout.startswith("settled")
