@@ -22,25 +22,18 @@ student's work and whose results do not depend on how they are computed (shares 
   matching ones need decoding.
 
 Profiled again once those were gone (CPU time of a `dbt run` + `dbt test` pair in-process on the
-course's project, ~345 ms; shares of it):
+course's project, ~345 ms; shares of it), two more of the same kind:
 
-- **Schema checks** (~6%): every call checks `dbt_project.yml` (and dbt's own two projects) and
-  the profile against their JSON schemas, ~1 ms each. The check's verdict depends on nothing but
-  the class and the data: data that passed once passes again.
-- **Template compiles** (~8%): Jinja compiles each SQL text, query comment and config value to
-  Python again on every call (`Environment.from_string` keeps no cache). The code it builds
-  depends on the text and the environment's settings, filters and tests, all part of the key.
 - **Log file** (~3%): before every line of `logs/dbt.log`, the rotating handler asks the file
   system twice whether the file is a regular one; once per opened file is enough.
 - **Event times** (~3%): each event's time is formatted as text and parsed back (`strptime`)
   into the message; set from the same clock reading directly, it is the same timestamp.
-- **Result tables** (~4%): each query's result becomes an agate table through a new type
-  tester, whose date types each build parsedatetime's locale tables (~0.4 ms). A thread keeps
-  its testers: one is used by one call at a time and is the same after use (agate's own
-  `DEFAULT_TYPE_TESTER` is shared by all threads).
+
+The chores whose results can be remembered from one call to the next are in `dbt_memo`.
 
 Each fast path falls back to dbt's own code on anything unexpected, so an error surfaces exactly
-as dbt raises it. Installed by the harness next to `dbt_reuse`, never in the workbook.
+as dbt raises it. Installed by the harness next to `dbt_reuse` and `dbt_memo`, never in the
+workbook.
 """
 
 from __future__ import annotations
@@ -233,143 +226,6 @@ def secrets_reader(original: Callable) -> Callable:
     return env_secrets
 
 
-# ------------------------------------------------------------------- schema checks
-
-# Enough for every class and project a grading sees; past it, the memory starts over.
-_MAX_REMEMBERED = 4096
-
-
-def _remember(store: dict, key, value):
-    if len(store) >= _MAX_REMEMBERED:
-        store.clear()
-    store[key] = value
-    return value
-
-
-def frozen(value: object) -> tuple | None:
-    """A hashable copy of plain JSON-like data that keeps every type (True is not 1, 1 is not
-    1.0, the key 1 is not "1"); None for anything else."""
-    kind = type(value)
-    if value is None or kind in (str, int, float, bool):
-        return (kind, value)
-    if isinstance(value, str) and not getattr(value, "__dict__", None):
-        return (kind, str.__str__(value))  # dbt's names and versions: text of their own class
-    if kind is dict:
-        items = []
-        for key, item in value.items():
-            pair = frozen(key), frozen(item)
-            if None in pair:
-                return None
-            items.append(pair)
-        return (dict, tuple(items))
-    if kind in (list, tuple):
-        parts = tuple(frozen(item) for item in value)
-        return None if None in parts else (kind, parts)
-    return None
-
-
-def validation_memo(original: Callable) -> classmethod:
-    """`dbtClassMixin.validate` that remembers the data that passed, per class: the same data
-    passes again without a second check. Data that fails is checked (and fails) every time."""
-    passed: set[tuple] = set()
-
-    def validate(cls, data) -> None:
-        key = frozen(data)
-        if key is not None and (cls, key) in passed:
-            return
-        original(cls, data)
-        if key is not None:
-            if len(passed) >= _MAX_REMEMBERED:
-                passed.clear()
-            passed.add((cls, key))
-
-    validate.lean = True
-    return classmethod(validate)
-
-
-# ------------------------------------------------------------------- template compiles
-
-
-def compile_memo(original: Callable, environments: tuple[type, ...]) -> Callable:
-    """`Environment.compile` that keeps the code it built for dbt's environments, keyed by all
-    the code depends on: the text, its names, and the environment's class, syntax settings,
-    extensions, filters and tests (each by identity)."""
-    from jinja2.utils import internalcode
-
-    compiled: dict[tuple, object] = {}
-
-    @internalcode  # kept out of template tracebacks, as Jinja's own compile is
-    def compile(self, source, name=None, filename=None, raw=False, defer_init=False):
-        key = None
-        if type(source) is str and not raw and type(self) in environments:
-            try:
-                key = (_settings(self), source, name, filename, defer_init)
-                code = compiled.get(key)
-            except TypeError:  # a filter or test that cannot be a key: compile as usual
-                key = code = None
-            if code is not None:
-                return code
-        code = original(self, source, name, filename, raw, defer_init)
-        return code if key is None else _remember(compiled, key, code)
-
-    compile.lean = True
-    return compile
-
-
-def _settings(env) -> tuple:
-    """What Jinja's lexer, parser and code generator read from an environment."""
-    return (
-        type(env),
-        env.block_start_string,
-        env.block_end_string,
-        env.variable_start_string,
-        env.variable_end_string,
-        env.comment_start_string,
-        env.comment_end_string,
-        env.line_statement_prefix,
-        env.line_comment_prefix,
-        env.trim_blocks,
-        env.lstrip_blocks,
-        env.newline_sequence,
-        env.keep_trailing_newline,
-        env.optimized,
-        env.is_async,
-        env.finalize,
-        tuple(env.intercepted_binops),
-        tuple(env.intercepted_unops),
-        tuple((key, type(ext)) for key, ext in env.extensions.items()),
-        tuple(env.filters.items()),
-        tuple(env.tests.items()),
-    )
-
-
-# ------------------------------------------------------------------- result tables
-
-
-def type_tester_memo(original: Callable) -> Callable:
-    """`agate_helper.build_type_tester` that gives each thread one tester per set of text
-    columns and null values (a tester's date parsers are not for two threads at once)."""
-    import threading
-
-    mine = threading.local()
-
-    def build_type_tester(text_columns, string_null_values=("null", "")):
-        columns = tuple(text_columns)  # an iterator is read once, for the key and dbt alike
-        try:
-            nulls = None if string_null_values is None else tuple(string_null_values)
-            key = frozenset(columns), nulls
-            testers = mine.__dict__.setdefault("testers", {})
-            tester = testers.get(key)
-        except TypeError:  # values that cannot be a key: a new tester, as dbt builds
-            return original(columns, string_null_values)
-        if tester is None:
-            tester = _remember(testers, key, original(columns, string_null_values))
-        return tester
-
-    build_type_tester.lean = True
-    return build_type_tester
-
-
 # ------------------------------------------------------------------- log file
 
 
@@ -406,9 +262,7 @@ def install() -> None:
     """Make every later dbt call in this process take the fast paths. Idempotent."""
     import logging.handlers
 
-    import jinja2
-    from dbt_common import behavior_flags, dataclass_schema
-    from dbt_common.clients import agate_helper, jinja
+    from dbt_common import behavior_flags
     from dbt_common.constants import SECRET_ENV_PREFIX
     from dbt_common.events import base_types, event_manager, functions
     from dbt_common.events import logger as event_logger
@@ -420,13 +274,5 @@ def install() -> None:
         base_types.BaseEvent.__init__ = event_builder(base_types.BaseEvent.__init__)
     if SECRET_ENV_PREFIX == SECRET_PREFIX and not getattr(functions.env_secrets, "lean", False):
         functions.env_secrets = secrets_reader(functions.env_secrets)
-    mixin = dataclass_schema.dbtClassMixin
-    if not getattr(mixin.validate, "lean", False):
-        mixin.validate = validation_memo(mixin.validate.__func__)
-    if not getattr(jinja2.Environment.compile, "lean", False) and not jinja.MACRO_DEBUGGING:
-        environments = (jinja.MacroFuzzEnvironment, jinja.NativeSandboxEnvironment)
-        jinja2.Environment.compile = compile_memo(jinja2.Environment.compile, environments)
-    if not getattr(agate_helper.build_type_tester, "lean", False):
-        agate_helper.build_type_tester = type_tester_memo(agate_helper.build_type_tester)
     if event_logger.RotatingFileHandler is logging.handlers.RotatingFileHandler:
         event_logger.RotatingFileHandler = lean_rotating_handler(event_logger.RotatingFileHandler)

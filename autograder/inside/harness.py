@@ -176,10 +176,11 @@ class Harness:
         with contextlib.suppress(Exception):  # the run reports dbt problems itself
             import dbt.cli.main  # noqa: F401 - 2-3 s once, instead of inside the first run
 
-            from autograder.inside import dbt_lean, dbt_reuse
+            from autograder.inside import dbt_lean, dbt_memo, dbt_reuse
 
-            dbt_reuse.install()  # each dbt call reuses an unchanged parse and plugin list
-            dbt_lean.install()  # and skips dbt's costly detours to the same results
+            dbt_reuse.install()  # each dbt call reuses an unchanged parse and plugin list,
+            dbt_lean.install()  # skips dbt's costly detours to the same results,
+            dbt_memo.install()  # and remembers what it worked out in the calls before
             if warm_dbt:  # a `dbt` command then costs what dbt in-process does (warm_dbt.py)
                 from autograder.inside.warm_dbt import start
 
