@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from quiz.loader import load_quiz
+from taxi_source.server import RunningSource
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -26,12 +27,16 @@ def _option_feedback(question_id: str, option_id: str) -> str:
 
 
 @pytest.mark.slow
-def test_a_manual_run_without_a_logical_date_cannot_render_ds(tmp_path: Path) -> None:
+def test_a_manual_run_without_a_logical_date_cannot_render_ds(
+    tmp_path: Path, taxi_source: RunningSource
+) -> None:
     # Its own process and Airflow home: the chapter DAGs are a different dags folder, and
-    # Airflow reads its folder once, at import.
+    # Airflow reads its folder once, at import. The session's source: without one, the
+    # workbook would start its background source and leave it running after the test.
     env = {k: v for k, v in os.environ.items() if not k.startswith("AIRFLOW")} | {
         "AIRFLOW_HOME": str(tmp_path),
         "AIRFLOW__CORE__DAGS_FOLDER": str(REPO / "notebooks" / "dags"),
+        "TAXI_SOURCE_URL": taxi_source.base_url,
     }
     manual_run = subprocess.run(
         [sys.executable, "-m", "workbook", "run", "ch05_dates_in_tasks", "--log", "templated"],
