@@ -34,9 +34,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable
 
-# ------------------------------------------------------------------- schema checks
-
-# Enough for every class and project a grading sees; past it, the memory starts over.
+# Enough for every class and project a grading sees; past it, a memory starts over.
 _MAX_REMEMBERED = 4096
 
 
@@ -45,6 +43,9 @@ def _remember(store: dict, key, value):
         store.clear()
     store[key] = value
     return value
+
+
+# ------------------------------------------------------------------- schema checks
 
 
 def frozen(value: object) -> tuple | None:
@@ -72,7 +73,7 @@ def frozen(value: object) -> tuple | None:
 def validation_memo(original: Callable) -> classmethod:
     """`dbtClassMixin.validate` that remembers the data that passed, per class: the same data
     passes again without a second check. Data that fails is checked (and fails) every time."""
-    passed: set[tuple] = set()
+    passed: dict[tuple, bool] = {}
 
     def validate(cls, data) -> None:
         key = frozen(data)
@@ -80,9 +81,7 @@ def validation_memo(original: Callable) -> classmethod:
             return
         original(cls, data)
         if key is not None:
-            if len(passed) >= _MAX_REMEMBERED:
-                passed.clear()
-            passed.add((cls, key))
+            _remember(passed, (cls, key), True)
 
     validate.memo = True
     return classmethod(validate)
