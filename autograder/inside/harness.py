@@ -271,6 +271,42 @@ def _poll_quickly() -> None:
     real_time.sleep = sleep
 
 
+def one_duckdb_thread() -> None:
+    """Every DuckDB database opened in this process runs its queries on one thread.
+
+    By default DuckDB starts a worker thread per core for each database. On the grader's small
+    warehouses they mostly hand work to each other, while `--jobs` already keeps every core
+    busy with other submissions: one thread is ~2% faster per submission (measured). The
+    setting goes to every connection, the student's as well as dbt's, because DuckDB refuses
+    a second connection to a file with another configuration; a thread count the code sets
+    itself is kept. Query results do not depend on it."""
+    import duckdb
+
+    if getattr(duckdb.connect, "autograder", False):
+        return
+    original = duckdb.connect
+
+    def with_one_thread(config: object) -> object:
+        if config is None:
+            return {"threads": 1}
+        if not isinstance(config, dict):
+            return config  # DuckDB reports what is wrong with it
+        if any(str(key).lower() == "threads" for key in config):  # DuckDB ignores case
+            return config
+        return {**config, "threads": 1}
+
+    def connect(*args, **kwargs):
+        if len(args) >= 3:
+            args = (*args[:2], with_one_thread(args[2]), *args[3:])
+        else:
+            kwargs["config"] = with_one_thread(kwargs.get("config"))
+        return original(*args, **kwargs)
+
+    connect.__doc__ = original.__doc__
+    connect.autograder = True
+    duckdb.connect = connect
+
+
 def release_warehouse() -> bool:
     """Close the DuckDB file dbt-duckdb keeps open between invocations.
 
@@ -315,6 +351,7 @@ def keep_fatal_signals_fatal() -> None:
 
 def serve(cmd_fd: int, result_fd: int) -> None:
     keep_fatal_signals_fatal()
+    one_duckdb_thread()
     commands = os.fdopen(cmd_fd, "r", encoding="utf-8")
     results = os.fdopen(result_fd, "w", encoding="utf-8")
     harness = Harness(results)

@@ -1,8 +1,11 @@
 """The harness, fast and without Airflow: which DAG it grades (the DAG file's only DAG whatever
 its id, so a wrong or prefixed id costs only the id check; the contract's id when the file has
-several), and how it sets what its first run loaded aside from the garbage collector."""
+several), how it sets what its first run loaded aside from the garbage collector, and DuckDB's
+one thread."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 
@@ -54,3 +57,38 @@ print("settled", frozen)
 
 def test_after_its_first_run_the_harness_sets_live_objects_aside_from_the_collector() -> None:
     assert run_python(SETTLE).stdout.startswith("settled")
+
+
+ONE_THREAD = """
+import json, os, sys, tempfile
+import duckdb
+from autograder.inside.harness import one_duckdb_thread
+
+one_duckdb_thread()
+one_duckdb_thread()  # a second call changes nothing
+threads = lambda con: con.execute("select current_setting('threads')").fetchone()[0]
+path = os.path.join(tempfile.mkdtemp(), "w.duckdb")
+dbt_side = duckdb.connect(path, read_only=False, config={})  # as dbt-duckdb opens it
+student_side = duckdb.connect(database=path)  # same file, same configuration: no error
+print(json.dumps({
+    "plain": threads(duckdb.connect()),
+    "file": [threads(dbt_side), threads(student_side)],
+    "own_choice": threads(duckdb.connect(":memory:", config={"threads": 2})),
+    "own_capitals": threads(duckdb.connect(":memory:", config={"THREADS": 2})),
+    "positional": threads(duckdb.connect(":memory:", False, {})),
+    "kept_setting": duckdb.connect(config={"preserve_insertion_order": False})
+    .execute("select current_setting('preserve_insertion_order')").fetchone()[0],
+}))
+"""
+
+
+def test_duckdb_in_the_harness_runs_on_one_thread_unless_the_code_chooses() -> None:
+    report = json.loads(run_python(ONE_THREAD).stdout)
+    assert report == {
+        "plain": 1,
+        "file": [1, 1],
+        "own_choice": 2,
+        "own_capitals": 2,
+        "positional": 1,
+        "kept_setting": False,
+    }

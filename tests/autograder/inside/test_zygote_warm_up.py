@@ -4,7 +4,8 @@ dbt upgrade moved would only be logged, and its harnesses would import it on dem
 Task Execution API's versioned routes are built, Airflow's ORM mappers are configured, the
 module of every loaded file and Airflow's metric names are looked up, and no thread was
 started. Reading dbt's saved parse (`warm_dbt_manifest`) generates the manifest's
-(de)serialisers, and leaves neither a thread nor multiprocessing's resource tracker running."""
+(de)serialisers and compiles its macros into dbt's template cache, and leaves neither a thread
+nor multiprocessing's resource tracker running."""
 
 from __future__ import annotations
 
@@ -35,8 +36,15 @@ from dbt.contracts.graph.manifest import Manifest
 from dbt.contracts.graph.nodes import ModelNode
 
 generated = len(vars(Manifest)) + len(vars(ModelNode))
+macros = compiled = 0
 if len(sys.argv) > 1:
     zygote.warm_dbt_manifest(sys.argv[1])
+tracker_running = resource_tracker._resource_tracker._fd is not None
+if len(sys.argv) > 1:  # read again here, once the tracker's state is known
+    from dbt_common.clients.jinja import template_cache
+    with open(sys.argv[1], "rb") as saved:
+        texts = [macro.macro_sql for macro in Manifest.from_msgpack(saved.read()).macros.values()]
+    macros, compiled = len(texts), sum(text in template_cache.file_cache for text in texts)
 print(json.dumps({
     "missing": [name for name in zygote._FIRST_RUN_MODULES if name not in sys.modules],
     "routes_built": app._cadwyn_initialized,
@@ -46,7 +54,9 @@ print(json.dumps({
     "modules_by_file": len(inspect.modulesbyfile) > 1000,
     "metric_names": [registry is not None and registry.get("ti_failures") is not None
                      for registry in registries],
-    "resource_tracker": resource_tracker._resource_tracker._fd is not None,
+    "resource_tracker": tracker_running,
+    "macros": macros,
+    "macros_compiled": compiled,
 }))
 """
 
@@ -89,6 +99,8 @@ def test_the_warm_up_imports_its_list_and_builds_the_api_routes(tmp_path) -> Non
         "modules_by_file": True,
         "metric_names": [True, True],
         "resource_tracker": False,
+        "macros": 0,
+        "macros_compiled": 0,
     }
 
 
@@ -99,6 +111,9 @@ def test_reading_the_saved_parse_generates_the_manifests_code_without_a_thread(t
     seed = project / "target" / "partial_parse.msgpack"
     report = json.loads(_run(tmp_path, WARM_UP, str(seed)).stdout.splitlines()[-1])
     assert report["manifest_code_generated"] > 10  # the unions, lookups and node methods
+    # Every macro (dbt's and dbt-duckdb's) is in dbt's template cache, as its first call leaves it.
+    assert report["macros"] > 400
+    assert report["macros_compiled"] == report["macros"]
     # Nothing a forked harness could inherit: no thread, and no resource tracker (the
     # manifest's lock started one, which a harness's first lock then failed on: EBADF).
     assert report["threads"] == 1
