@@ -180,11 +180,15 @@ def test_a_chapter_reads_the_same_in_a_warm_kernel(tmp_path, taxi_source, monkey
 
 
 def _spares(server: psutil.Process) -> set[int]:
-    return {
-        child.pid
-        for child in server.children()
-        if "workbook.warm_kernel" in " ".join(child.cmdline())
-    }
+    """The server's live spare kernels (a kernel that just ended may be an unreaped zombie)."""
+    found = set()
+    for child in server.children():
+        try:
+            if "workbook.warm_kernel" in " ".join(child.cmdline()):
+                found.add(child.pid)
+        except (psutil.ZombieProcess, psutil.NoSuchProcess):
+            continue
+    return found
 
 
 def _wait_for(predicate, seconds: float, what: str):
