@@ -186,7 +186,7 @@ def _spares(server: psutil.Process) -> set[int]:
         try:
             if "workbook.warm_kernel" in " ".join(child.cmdline()):
                 found.add(child.pid)
-        except (psutil.ZombieProcess, psutil.NoSuchProcess):
+        except psutil.NoSuchProcess:  # ZombieProcess included
             continue
     return found
 
