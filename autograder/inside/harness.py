@@ -25,7 +25,7 @@ import traceback
 from datetime import timedelta
 from pathlib import Path
 
-from autograder.inside import api_reuse, bag_reuse
+from autograder.inside import api_in_place, api_reuse, bag_reuse, param_schemas
 from autograder.inside.protocol import done_line
 
 DAG_ID = "taxi_pipeline"
@@ -173,6 +173,8 @@ class Harness:
             if getattr(task, "retry_exponential_backoff", False):
                 task.retry_exponential_backoff = 0
         api_reuse.install()  # done already when forked from the warm start; cheap to repeat
+        api_in_place.install()
+        param_schemas.install()
         with contextlib.suppress(Exception):  # the run reports dbt problems itself
             import dbt.cli.main  # noqa: F401 - 2-3 s once, instead of inside the first run
 
