@@ -99,16 +99,23 @@ def _detach(con, reader) -> None:
 
 def _table(con, schema: str, table: str, columns: list[str]) -> dict:
     qualified = f'"{schema}"."{table}"'
-    rows, checksum = con.execute(f"SELECT count(*), sum(hash(t)) FROM {qualified} AS t").fetchone()
-    info = {"rows": int(rows), "checksum": _hex(checksum), "columns": columns[:100]}
     month = MONTH_COLUMNS.get(table)
-    if month and month in columns:
-        grouped = con.execute(
-            f"SELECT strftime(CAST({month} AS DATE), '%Y-%m'), count(*), sum(hash(t)) "
-            f"FROM {qualified} AS t GROUP BY 1 ORDER BY 1"
-        ).fetchall()
-        info["months"] = {str(m): [int(n), _hex(c)] for m, n, c in grouped[:500]}
-    return info
+    if not (month and month in columns):
+        rows, checksum = con.execute(
+            f"SELECT count(*), sum(hash(t)) FROM {qualified} AS t"
+        ).fetchone()
+        return {"rows": int(rows), "checksum": _hex(checksum), "columns": columns[:100]}
+    # One scan: the table's totals are the sums of its months' (rows without a month included).
+    grouped = con.execute(
+        f"SELECT strftime(CAST({month} AS DATE), '%Y-%m'), count(*), sum(hash(t)) "
+        f"FROM {qualified} AS t GROUP BY 1 ORDER BY 1"
+    ).fetchall()
+    return {
+        "rows": sum(int(n) for _, n, _ in grouped),
+        "checksum": _hex(sum(int(c or 0) for _, _, c in grouped)),
+        "columns": columns[:100],
+        "months": {str(m): [int(n), _hex(c)] for m, n, c in grouped[:500]},
+    }
 
 
 def _stray_rows(con, schema: str) -> dict | None:

@@ -95,3 +95,32 @@ def test_each_answer_describes_its_own_file_and_a_bad_one_spoils_only_itself(tmp
     one = answers["first"]["warehouse"]["tables"]["raw_trips"]["months"]["2024-03"]
     two = answers["second"]["warehouse"]["tables"]["raw_trips"]["months"]["2024-03"]
     assert one == two
+
+
+def test_a_tables_totals_are_those_of_a_whole_table_scan(tmp_path) -> None:
+    """Totals are summed from the per-month scan: rows without a month still count, an empty
+    table sums to nothing, and a table without its month column is scanned whole."""
+    from autograder.sandbox.probe import _hex, warehouse_facts
+
+    path = tmp_path / "taxi.duckdb"
+    con = duckdb.connect(str(path))
+    con.execute(f"CREATE SCHEMA {SCHEMA}")
+    con.execute(
+        f"CREATE TABLE {SCHEMA}.raw_trips AS SELECT CASE WHEN i % 7 = 0 THEN NULL "
+        "ELSE DATE '2024-01-01' + INTERVAL (i % 3) MONTH END AS source_month, i AS fare "
+        "FROM range(100) t(i)"
+    )
+    con.execute(f"CREATE TABLE {SCHEMA}.fct_trips (trip_month DATE, fare INTEGER)")
+    con.execute(f"CREATE TABLE {SCHEMA}.stg_trips AS SELECT i AS fare FROM range(9) t(i)")
+    whole = {
+        table: con.execute(f"SELECT count(*), sum(hash(t)) FROM {SCHEMA}.{table} AS t").fetchone()
+        for table in ("raw_trips", "fct_trips", "stg_trips")
+    }
+    con.close()
+    tables = warehouse_facts(str(path), SCHEMA)["tables"]
+    for table, (rows, checksum) in whole.items():
+        assert (tables[table]["rows"], tables[table]["checksum"]) == (rows, _hex(checksum)), table
+    assert tables["raw_trips"]["months"]["None"][0] == 15  # the rows without a month
+    assert sum(n for n, _ in tables["raw_trips"]["months"].values()) == 100
+    assert tables["fct_trips"]["months"] == {}
+    assert "months" not in tables["stg_trips"]  # no month column: no months
