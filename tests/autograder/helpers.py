@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import textwrap
 from pathlib import Path
 
 from autograder.answer_key import TABLES, AnswerKey, MonthKey
@@ -158,3 +160,21 @@ def run_python(code: str) -> subprocess.CompletedProcess:
     )
     assert done.returncode == 0, done.stderr[-1500:]
     return done
+
+
+def driver_runs(folder: Path, mode: str, dag_file: str, dag_source: str, driver: str) -> list:
+    """Real `dag.test()` runs made by `driver` in a Python process of its own (for process-wide
+    patches): its arguments are an Airflow home, a DAG folder holding `dag_source` as
+    `dag_file`, and `mode`; its last line of output is JSON, returned."""
+    dags = folder / mode / "dags"
+    dags.mkdir(parents=True)
+    (dags / dag_file).write_text(textwrap.dedent(dag_source))
+    done = subprocess.run(
+        [sys.executable, "-c", driver, str(folder / mode / "home"), str(dags), mode],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=REPO,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.splitlines()[-1])

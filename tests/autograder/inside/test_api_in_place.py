@@ -7,17 +7,13 @@ thread pool."""
 from __future__ import annotations
 
 import asyncio
-import json
-import subprocess
-import sys
-import textwrap
 import threading
 from contextlib import contextmanager, suppress
 
 import pytest
 
 from autograder.inside.api_in_place import API_LOOP_THREAD, in_place_call, in_place_context
-from tests.conftest import REPO
+from tests.autograder.helpers import driver_runs
 
 
 def _on_loop_in_thread(name: str, coroutine_function) -> object:
@@ -198,18 +194,7 @@ print(json.dumps(runs))
 
 
 def _three_runs(tmp_path, mode: str) -> list[dict]:
-    dags = tmp_path / mode / "dags"
-    dags.mkdir(parents=True)
-    (dags / "in_place.py").write_text(textwrap.dedent(_DAG))
-    done = subprocess.run(
-        [sys.executable, "-c", _DRIVER, str(tmp_path / mode / "home"), str(dags), mode],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=REPO,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.splitlines()[-1])
+    return driver_runs(tmp_path, mode, "in_place.py", _DAG, _DRIVER)
 
 
 @pytest.mark.slow

@@ -5,15 +5,10 @@ authentication while they stop re-analysing every dependency on every request.""
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-import textwrap
-
 import pytest
 
 from autograder.inside.api_reuse import reusing
-from tests.conftest import REPO
+from tests.autograder.helpers import driver_runs
 
 
 class _Counting:
@@ -135,18 +130,7 @@ print(json.dumps(runs))
 
 
 def _three_runs(tmp_path, mode: str) -> list[dict]:
-    dags = tmp_path / mode / "dags"
-    dags.mkdir(parents=True)
-    (dags / "three_steps.py").write_text(textwrap.dedent(_DAG))
-    done = subprocess.run(
-        [sys.executable, "-c", _DRIVER, str(tmp_path / mode / "home"), str(dags), mode],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        cwd=REPO,
-    )
-    assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.splitlines()[-1])
+    return driver_runs(tmp_path, mode, "three_steps.py", _DAG, _DRIVER)
 
 
 @pytest.mark.slow
