@@ -213,27 +213,31 @@ def namespace_builder(builder_type: type, generator_type: type, namespace_type: 
             if plan is None:
                 return original(self, macros_by_package, ctx)  # dbt raises what it raises
             kept = _remember(plans, key, (macros, plan))
-        node, stack, new = self.node, self.thread_ctx, object.__new__
+        # One callable per macro, all at once; then each namespace takes its share by position.
+        attributes = {"context": ctx, "macro": None, "node": self.node, "stack": self.thread_ctx}
+        made, new = [], object.__new__
+        for macro in macros:
+            generator = new(generator_type)
+            generator.__dict__ = own = attributes.copy()
+            own["macro"] = macro
+            made.append(generator)
         internal, packages = self.internal_packages, self.packages
-        local, root = self.locals, self.globals
-        for macro, name, package, where in kept[1]:
-            made = new(generator_type)
-            made.__dict__ = {"context": ctx, "macro": macro, "node": node, "stack": stack}
+        for where, package, names, take in kept[1]:
+            share = take(made)
+            found = dict(zip(names, share, strict=True)) if len(names) > 1 else {names[0]: share}
             if where is _INTERNAL:
-                internal.setdefault(package, {})[name] = made
+                internal[package] = found
+            elif where is _PACKAGE:
+                packages[package] = found
             else:
-                packages.setdefault(package, {})[name] = made
-                if where is _LOCAL:
-                    local[name] = made
-                elif where is _ROOT:
-                    root[name] = made
+                (self.locals if where is _LOCAL else self.globals).update(found)
         project: dict = {}
         for package in reversed(order):  # the first listed wins, as in dbt
             if package in internal:
                 project.update(internal[package])
         return namespace_type(
-            global_namespace=root,
-            local_namespace=local,
+            global_namespace=self.globals,
+            local_namespace=self.locals,
             global_project_namespace=project,
             packages=packages,
         )
@@ -250,21 +254,32 @@ def _same_objects(kept: list, now: list) -> bool:
 
 
 def _placement(macros: list, root: str, search: str, internal: tuple) -> list | None:
-    """Where `MacroNamespaceBuilder.add_macro` puts each macro; None if two would share a name
-    in one package (dbt raises an error for that: it is left to dbt)."""
-    plan, seen = [], set()
-    for macro in macros:
+    """Where `MacroNamespaceBuilder.add_macro` puts each macro, as (namespace, package, names,
+    a getter of their callables by position), in dbt's order of insertion; None if two would
+    share a name in one package (dbt raises an error for that: it is left to dbt)."""
+    shares: dict[tuple, tuple[list, list]] = {}  # (namespace, package) -> (names, positions)
+    owned: set[tuple[str, str]] = set()  # (package, name) of the macros placed so far
+    for position, macro in enumerate(macros):
         name, owner = macro.name, macro.package_name
-        if owner in internal:
-            where = _INTERNAL
-        else:
-            where = _LOCAL if owner == search else _ROOT if owner == root else _PACKAGE
-        place = (where is _INTERNAL, owner, name)
-        if place in seen:
+        if (owner, name) in owned:
             return None
-        seen.add(place)
-        plan.append((macro, name, owner, where))
-    return plan
+        owned.add((owner, name))
+        if owner in internal:
+            places = [(_INTERNAL, owner)]
+        else:
+            places = [(_PACKAGE, owner)]
+            if owner == search:
+                places.append((_LOCAL, None))
+            elif owner == root:
+                places.append((_ROOT, None))
+        for place in places:
+            names, positions = shares.setdefault(place, ([], []))
+            names.append(name)
+            positions.append(position)
+    return [
+        (where, package, names, operator.itemgetter(*positions))
+        for (where, package), (names, positions) in shares.items()
+    ]
 
 
 def same_generator(generator_type: type) -> bool:

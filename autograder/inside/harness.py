@@ -25,7 +25,14 @@ import traceback
 from datetime import timedelta
 from pathlib import Path
 
-from autograder.inside import api_in_place, api_reuse, bag_reuse, param_schemas
+from autograder.inside import (
+    api_in_place,
+    api_reuse,
+    bag_reuse,
+    json_adapter,
+    param_schemas,
+    run_replace,
+)
 from autograder.inside.protocol import done_line
 
 DAG_ID = "taxi_pipeline"
@@ -175,6 +182,7 @@ class Harness:
         api_reuse.install()  # done already when forked from the warm start; cheap to repeat
         api_in_place.install()
         param_schemas.install()
+        json_adapter.install()
         with contextlib.suppress(Exception):  # the run reports dbt problems itself
             import dbt.cli.main  # noqa: F401 - 2-3 s once, instead of inside the first run
 
@@ -202,6 +210,7 @@ class Harness:
         dag_run = None
         try:
             _poll_quickly()
+            run_replace.drop_replaced_run(self.dag.dag_id, logical_date)  # dropped, not cleared
             with bag_reuse.reusing_parse():  # the folder is parsed and written once, not per run
                 dag_run = self.dag.test(logical_date=logical_date, run_after=run_after)
         except BaseException as exc:  # a task's sys.exit() or a crash inside Airflow

@@ -38,7 +38,7 @@ import sys
 import threading
 import time
 
-from autograder.inside import api_in_place, api_reuse, param_schemas
+from autograder.inside import api_in_place, api_reuse, json_adapter, param_schemas
 from autograder.inside.limits import apply_limits
 
 _libc = ctypes.CDLL(None, use_errno=True)
@@ -83,6 +83,7 @@ def warm_up() -> dict:
     api_reuse.install()  # every Task Execution API request skips FastAPI's dependency analysis
     api_in_place.install()  # ... and its hand-overs to a thread pool
     param_schemas.install()  # a param's schema is checked once, not at every use
+    json_adapter.install()  # rendered fields are checked by one JSON validator
     imported = time.perf_counter()
     app = supervisor.in_process_api_server().app  # the FastAPI app, not yet serving
     # Cadwyn builds the API's versioned routes on the first request (~3 s of every harness's
