@@ -266,13 +266,18 @@ def install() -> None:
     from dbt_common.constants import SECRET_ENV_PREFIX
     from dbt_common.events import base_types, event_manager, functions
     from dbt_common.events import logger as event_logger
+    from dbt_common.exceptions import base as exceptions_base
 
     behavior_flags.BehaviorFlagRendered._default_source = staticmethod(flag_source)
     if not getattr(event_manager.msg_from_base_event, "lean", False):
         event_manager.msg_from_base_event = message_builder(event_manager.msg_from_base_event)
     if not getattr(base_types.BaseEvent.__init__, "lean", False):
         base_types.BaseEvent.__init__ = event_builder(base_types.BaseEvent.__init__)
-    if SECRET_ENV_PREFIX == SECRET_PREFIX and not getattr(functions.env_secrets, "lean", False):
-        functions.env_secrets = secrets_reader(functions.env_secrets)
+    if SECRET_ENV_PREFIX == SECRET_PREFIX:
+        # Log lines, and every dbt error made (macro dispatch makes and catches one per lookup
+        # of a package a project does not have), read the secrets through these two names.
+        for module in (functions, exceptions_base):
+            if not getattr(module.env_secrets, "lean", False):
+                module.env_secrets = secrets_reader(module.env_secrets)
     if event_logger.RotatingFileHandler is logging.handlers.RotatingFileHandler:
         event_logger.RotatingFileHandler = lean_rotating_handler(event_logger.RotatingFileHandler)

@@ -177,6 +177,23 @@ def test_install_is_idempotent() -> None:
     run_python(code)
 
 
+def test_dbt_errors_are_scrubbed_of_secrets_with_the_lean_reader() -> None:
+    code = (
+        "import os\n"
+        "from autograder.inside import dbt_lean\n"
+        "from dbt.exceptions import PackageNotFoundForMacroError\n"
+        "from dbt_common.exceptions import DbtRuntimeError, base\n"
+        "os.environ['DBT_ENV_SECRET_LEAN_PACKAGE'] = 'hunter2'\n"
+        "dbt_lean.install()\n"
+        "assert base.env_secrets.lean\n"
+        "error = PackageNotFoundForMacroError('hunter2')\n"
+        "assert error.msg == \"Could not find package '*****'\", error.msg\n"
+        "os.environ['DBT_ENV_SECRET_LEAN_LATER'] = 'swordfish'  # read at each error\n"
+        "assert DbtRuntimeError('swordfish and hunter2').msg == '***** and *****'\n"
+    )
+    run_python(code)
+
+
 def test_secrets_are_the_same_values_dbt_finds(monkeypatch) -> None:
     from dbt_common.exceptions import env_secrets
 
