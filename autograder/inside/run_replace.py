@@ -5,8 +5,9 @@ date (`SerializedDAG.clear_dags`: each one is written to `task_instance_history`
 another try). Right after that, `get_or_create_dagrun` deletes the DAG run of that logical date,
 and its task instances and their history go with it (ORM cascade, then ON DELETE CASCADE). The
 grader runs each month several times against one metadata DB (two backfills, the rerun, the
-hidden scenarios), so most runs paid for a clearing whose every row was deleted a moment later:
-~3% of a harness's CPU (py-spy).
+hidden scenarios), so most runs paid for a clearing whose every row was deleted a moment later.
+py-spy over a graded harness: the clear and the run's replacement took 6.6% of its samples,
+5.5% with this (what is left of the clear is mostly the manual run's, below).
 
 `drop_replaced_run` deletes that run first, with the same query and the same ORM delete as
 `get_or_create_dagrun`. The clear then finds nothing, and `dag.test()` creates the same fresh run
